@@ -1,0 +1,73 @@
+# Set-up, run and test CECOPAM Training Records. `make run` and `make test` do everything
+# on a fresh machine: virtual environment, packages, front-end assets, database, translations.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DB_NAME ?= cecopam
+PG := psql -h 127.0.0.1 -U postgres
+
+.PHONY: setup venv assets services database messages run test lint format requirements seed clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch node_modules/.package-lock.json
+
+assets: node_modules/.package-lock.json
+
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+
+database: services
+	@$(PG) -tAc "SELECT 1 FROM pg_database WHERE datname='$(DB_NAME)'" | grep -q 1 || $(PG) -c "CREATE DATABASE $(DB_NAME)"
+
+messages: venv
+	@command -v msgfmt >/dev/null || (apt-get install -y -qq gettext >/dev/null 2>&1 || true)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+setup: venv assets database messages
+	$(PY) manage.py migrate --no-input -v 0
+
+seed: setup
+	$(PY) manage.py seed_demo
+
+# Serves the app on http://localhost:8000 with demo data, a Celery worker and beat.
+run: seed
+	mkdir -p var/mail
+	$(BIN)/honcho start
+
+test: venv assets services messages
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v pdftotext >/dev/null || apt-get install -y -qq poppler-utils
+	@command -v zbarimg >/dev/null || apt-get install -y -qq zbar-tools
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run -v 1
+	DEBUG=false SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9') ALLOWED_HOSTS=cecopam.example.mx \
+		$(PY) manage.py check --deploy --fail-level WARNING
+	$(BIN)/pytest -n 2
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+requirements:
+	$(BIN)/pip-compile --quiet --strip-extras requirements.in -o requirements.txt
+	$(BIN)/pip-compile --quiet --strip-extras requirements-dev.in -o requirements-dev.txt
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

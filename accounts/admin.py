@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from cecopam.admin import AdministratorsOnlyMixin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(AdministratorsOnlyMixin, BaseUserAdmin):
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Preferences"), {"fields": ("language",)}))
+    list_display = ("username", "email", "first_name", "last_name", "is_active", "is_staff")

@@ -1,0 +1,38 @@
+"""The Django admin is for administrators (the role), whatever their is_staff flag.
+
+Records are never deleted: history must stay whole, so the admin offers no delete.
+"""
+
+from django.contrib import admin
+
+from .permissions import is_administrator
+
+
+def _administrators_only(request):
+    return request.user.is_active and is_administrator(request.user)
+
+
+admin.site.has_permission = _administrators_only
+admin.site.site_header = "CECOPAM"
+admin.site.site_title = "CECOPAM"
+
+
+class AdministratorsOnlyMixin:
+    def has_module_permission(self, request):
+        return _administrators_only(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _administrators_only(request)
+
+    def has_add_permission(self, request):
+        return _administrators_only(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _administrators_only(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AdministratorModelAdmin(AdministratorsOnlyMixin, admin.ModelAdmin):
+    pass

@@ -1,0 +1,245 @@
+"""What a person holds: certification types, issued certifications and the reminder log.
+
+Writes (issue, revoke, supersede) live in certifications/services.py; the reminder sweep
+in certifications/reminders.py.
+"""
+
+import secrets
+from datetime import timedelta
+
+import pghistory
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cecopam.permissions import is_administrator
+
+# Crockford's base32: no I, L, O or U, so a code read off paper is hard to mistype.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_GROUPS = 4
+CODE_GROUP_LENGTH = 4  # 16 symbols x 5 bits = 80 random bits
+
+
+def generate_code():
+    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LENGTH))
+    return "-".join(symbols[i : i + CODE_GROUP_LENGTH] for i in range(0, len(symbols), CODE_GROUP_LENGTH))
+
+
+def normalize_code(text):
+    """The stored form of a code typed by a person: case and dashes forgiven, O/I/L read as 0/1/1."""
+    cleaned = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    if len(cleaned) != CODE_GROUPS * CODE_GROUP_LENGTH:
+        return cleaned
+    return "-".join(cleaned[i : i + CODE_GROUP_LENGTH] for i in range(0, len(cleaned), CODE_GROUP_LENGTH))
+
+
+def add_months(day, months):
+    """`day` plus whole months; a day missing in the target month falls back to its last day
+    (29 February + 12 months = 28 February)."""
+    return day + relativedelta(months=months)
+
+
+class CertificationType(models.Model):
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    validity_months = models.PositiveSmallIntegerField(
+        _("validity (months)"), null=True, blank=True, help_text=_("Empty: never expires.")
+    )
+
+    class Meta:
+        verbose_name = _("certification type")
+        verbose_name_plural = _("certification types")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["code"], name="certification_type_unique_code")]
+
+    def __str__(self):
+        return self.name
+
+
+class CertificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators see every certification; anyone else only their own."""
+        if is_administrator(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(trainee__user=user)
+
+    def current(self):
+        """Neither revoked nor superseded by a renewal."""
+        return self.filter(revoked_at__isnull=True, superseded_by__isnull=True)
+
+    def valid_on(self, day):
+        return self.filter(revoked_at__isnull=True, issued_on__lte=day).filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=day)
+        )
+
+    def expiring_between(self, start, end):
+        return self.current().filter(expires_on__gte=start, expires_on__lte=end)
+
+
+class Certification(models.Model):
+    class State(models.TextChoices):
+        VALID = "valid", _("Valid")
+        EXPIRING = "expiring", _("Expiring soon")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+        SUPERSEDED = "superseded", _("Superseded by a renewal")
+
+    trainee = models.ForeignKey(
+        "trainees.Trainee", verbose_name=_("trainee"), on_delete=models.PROTECT, related_name="certifications"
+    )
+    type = models.ForeignKey(
+        CertificationType, verbose_name=_("type"), on_delete=models.PROTECT, related_name="certifications"
+    )
+    code = models.CharField(_("verification code"), max_length=24, default=generate_code, editable=False)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    enrollment = models.ForeignKey(
+        "courses.Enrollment",
+        verbose_name=_("enrolment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certifications",
+    )
+    issuer = models.CharField(
+        _("issuer"), max_length=200, blank=True, help_text=_("For certifications from another institution.")
+    )
+    scan = models.FileField(_("scan"), upload_to="certification-scans/%Y/", blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.TextField(_("reason for revocation"), blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("superseded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CertificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certification")
+        verbose_name_plural = _("certifications")
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="certification_unique_code"),
+            # One live certificate per enrolment; a revoked one may be followed by a re-issue.
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(enrollment__isnull=False, revoked_at__isnull=True),
+                name="certification_one_live_per_enrollment",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gte=models.F("issued_on")),
+                name="certification_expires_after_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""),
+                name="certification_revocation_has_reason",
+            ),
+        ]
+        indexes = [
+            # Reminder sweep and expiring report: live certificates by expiry date.
+            models.Index(
+                fields=["expires_on"],
+                name="certification_live_expiry_idx",
+                condition=Q(revoked_at__isnull=True, superseded_by__isnull=True, expires_on__isnull=False),
+            ),
+            # Prerequisite check and supersede: a trainee's certificates of one type.
+            models.Index(fields=["trainee", "type", "issued_on"], name="certification_holder_type_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} — {self.trainee.full_name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        if self.expires_on is None and self.type.validity_months:
+            self.expires_on = add_months(self.issued_on, self.type.validity_months)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_external(self):
+        """Recorded by hand from another institution: no CECOPAM certificate PDF."""
+        return self.enrollment_id is None and bool(self.issuer)
+
+    def state(self, today=None):
+        today = today or timezone.localdate()
+        if self.revoked_at:
+            return self.State.REVOKED
+        if self.superseded_by_id:
+            return self.State.SUPERSEDED
+        if self.expires_on is None:
+            return self.State.VALID
+        if self.expires_on < today:
+            return self.State.EXPIRED
+        if self.expires_on <= today + timedelta(days=settings.CERT_EXPIRING_SOON_DAYS):
+            return self.State.EXPIRING
+        return self.State.VALID
+
+    def get_state_display(self):
+        return self.State(self.state()).label
+
+    @property
+    def days_left(self):
+        if self.expires_on is None:
+            return None
+        return (self.expires_on - timezone.localdate()).days
+
+
+class ExpiryReminder(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILING = "failing", _("Failing")
+        UNDELIVERABLE = "undeliverable", _("Undeliverable")
+
+    certification = models.ForeignKey(
+        Certification, verbose_name=_("certification"), on_delete=models.PROTECT, related_name="reminders"
+    )
+    stage = models.PositiveSmallIntegerField(_("stage (days before expiry)"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("expiry reminder")
+        verbose_name_plural = _("expiry reminders")
+        ordering = ["-created_at"]
+        constraints = [
+            # The claim: a stage is sent at most once per certification, ever.
+            models.UniqueConstraint(fields=["certification", "stage"], name="expiry_reminder_once_per_stage"),
+        ]
+        indexes = [
+            # Re-enqueue of claimed-but-unsent reminders, and the failing/undeliverable panels.
+            models.Index(
+                fields=["state", "created_at"],
+                name="expiry_reminder_open_idx",
+                condition=~Q(state="sent"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.certification.code} — {self.stage} d"
+
+
+pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="CertificationEvent")(Certification)

@@ -1,0 +1,65 @@
+"""Writes to what a person holds: issue, revoke, supersede.
+
+Called by courses.services when a session is finalized, by the admin and by the views that
+record external certifications. Nothing here calls back into courses.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Certification
+
+
+@transaction.atomic
+def issue_certification(
+    *, trainee, type, issued_on, enrollment=None, expires_on=None, issuer="", scan=None, by=None
+) -> Certification:
+    """Issue a certification and keep one current certificate per person and type.
+
+    Guarantees: the new certificate supersedes the holder's current ones of the same type
+    issued on or before it (they get no more reminders); if the holder already has a newer
+    current one, the new certificate is itself recorded as superseded by it. At most one
+    live certificate per enrolment (database constraint).
+    """
+    certification = Certification(
+        trainee=trainee,
+        type=type,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        enrollment=enrollment,
+        issuer=issuer,
+    )
+    if scan is not None:
+        certification.scan = scan
+    certification.save()
+    current_same_type = Certification.objects.current().filter(trainee=trainee, type=type).exclude(pk=certification.pk)
+    newer = current_same_type.filter(issued_on__gt=issued_on).order_by("-issued_on", "-id").first()
+    if newer is not None:
+        certification.superseded_by = newer
+        certification.save(update_fields=["superseded_by"])
+    else:
+        current_same_type.filter(issued_on__lte=issued_on).update(superseded_by=certification)
+    return certification
+
+
+@transaction.atomic
+def revoke_certification(*, certification, reason, by) -> Certification:
+    """Revoke a certification with a reason (kept in its history).
+
+    Guarantees: a revoked certificate gets no reminders and verifies as revoked; a
+    certificate it had superseded becomes current again.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for revoking this certification.")})
+    certification = Certification.objects.select_for_update().get(pk=certification.pk)
+    if certification.revoked_at is not None:
+        raise ValidationError(_("This certification is already revoked."))
+    certification.revoked_at = timezone.now()
+    certification.revoked_reason = reason
+    certification.revoked_by = by if by is not None and by.is_authenticated else None
+    certification.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    Certification.objects.filter(superseded_by=certification, revoked_at__isnull=True).update(superseded_by=None)
+    return certification

@@ -1,0 +1,255 @@
+"""The catalogue (Course), its scheduled offerings (CourseSession) and Enrollment with results.
+
+Business rules that write (enrol, withdraw, record results, finalize, reopen) live in
+courses/services.py; this module holds the data and the reads that encode meaning.
+"""
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cecopam.permissions import is_administrator, is_instructor
+
+
+class Course(models.Model):
+    class Category(models.TextChoices):
+        MILITARY_EXPERTS = "military_experts", _("UN military experts on mission")
+        STAFF_OFFICERS = "staff_officers", _("UN staff officers")
+        PROTECTION = "protection", _("Protection of civilians")
+        HUMANITARIAN_LAW = "humanitarian_law", _("International humanitarian law")
+        HUMAN_RIGHTS = "human_rights", _("Human rights")
+        USE_OF_FORCE = "use_of_force", _("Legal use of force")
+        ENGINEERING = "engineering", _("Engineer company pre-deployment")
+        GENDER = "gender", _("Gender in peace operations")
+        PRE_DEPLOYMENT = "pre_deployment", _("Pre-deployment training")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(_("code"), max_length=30)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices, default=Category.OTHER)
+    duration_hours = models.PositiveSmallIntegerField(_("duration (hours)"), default=40)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark"), null=True, blank=True, help_text=_("Minimum score (0–100) to pass; empty: no minimum.")
+    )
+    grants = models.ForeignKey(
+        "certifications.CertificationType",
+        verbose_name=_("grants certification"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="granting_courses",
+    )
+    prerequisites = models.ManyToManyField(
+        "certifications.CertificationType",
+        verbose_name=_("prerequisites"),
+        blank=True,
+        related_name="required_by_courses",
+        help_text=_("Certifications that must be valid on the session's start date."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="course_unique_code"),
+            models.CheckConstraint(
+                condition=Q(pass_mark__isnull=True) | Q(pass_mark__lte=100), name="course_pass_mark_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+
+class CourseSessionQuerySet(models.QuerySet):
+    def taught_by(self, user):
+        return self.filter(instructors=user)
+
+    def recordable_by(self, user):
+        """Sessions whose results grid the user may edit: all for administrators, else those taught."""
+        if is_administrator(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.taught_by(user)
+
+    def visible_to(self, user):
+        """Administrators see every session; an instructor, those they teach; a trainee,
+        those they are enrolled in."""
+        if is_administrator(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        if is_instructor(user):
+            return self.filter(pk__in=self.model.objects.taught_by(user).values("pk"))
+        return self.filter(pk__in=Enrollment.objects.filter(trainee__user=user).values("session_id"))
+
+    def upcoming(self, today=None):
+        return self.filter(starts_on__gt=today or timezone.localdate())
+
+    def running(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(starts_on__lte=today, ends_on__gte=today)
+
+    def past(self, today=None):
+        return self.filter(ends_on__lt=today or timezone.localdate())
+
+
+class CourseSession(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open for enrolment")
+        IN_PROGRESS = "in_progress", _("In progress")
+        FINALIZED = "finalized", _("Finalized")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="sessions")
+    code = models.CharField(_("code"), max_length=40)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    location = models.CharField(_("location"), max_length=200, blank=True, default="CECOPAM, Huehuetoca")
+    capacity = models.PositiveIntegerField(_("capacity"), default=30)
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("instructors"), blank=True, related_name="taught_sessions"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    finalized_at = models.DateTimeField(_("finalized at"), null=True, blank=True)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("finalized by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+
+    objects = CourseSessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-starts_on", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="session_unique_code"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="session_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_at_least_one"),
+        ]
+        indexes = [
+            # Session list: upcoming / running / past, newest first.
+            models.Index(fields=["starts_on", "ends_on"], name="session_dates_idx"),
+            models.Index(fields=["ends_on"], name="session_ends_on_idx"),
+            # Renewal suggestions in reminders: open sessions of a course starting after a date.
+            models.Index(fields=["course", "status", "starts_on"], name="session_course_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.course.title}"
+
+    @property
+    def is_finalized(self):
+        return self.status == self.Status.FINALIZED
+
+    def period(self, today=None):
+        today = today or timezone.localdate()
+        if self.starts_on > today:
+            return "upcoming"
+        if self.ends_on < today:
+            return "past"
+        return "running"
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def active(self):
+        """Enrolments holding a seat (not waitlisted, not withdrawn)."""
+        return self.filter(status=Enrollment.Status.ENROLLED)
+
+    def visible_to(self, user):
+        if is_administrator(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        if is_instructor(user):
+            return self.filter(session__instructors=user)
+        return self.filter(trainee__user=user)
+
+
+class Enrollment(models.Model):
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("Enrolled")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+        INCOMPLETE = "incomplete", _("Incomplete")
+
+    session = models.ForeignKey(
+        CourseSession, verbose_name=_("session"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    trainee = models.ForeignKey(
+        "trainees.Trainee", verbose_name=_("trainee"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ENROLLED)
+    result = models.CharField(_("result"), max_length=16, choices=Result.choices, default=Result.PENDING)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    attendance = models.PositiveSmallIntegerField(_("attendance (%)"), null=True, blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enrolled by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    prerequisites_overridden = models.BooleanField(_("prerequisites overridden"), default=False)
+    override_reason = models.TextField(_("override reason"), blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "trainee"], name="enrollment_unique_trainee_per_session"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100), name="enrollment_score_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(attendance__isnull=True) | Q(attendance__lte=100), name="enrollment_attendance_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(prerequisites_overridden=False) | ~Q(override_reason=""),
+                name="enrollment_override_has_reason",
+            ),
+        ]
+        indexes = [
+            # Session page and results grid: a session's enrolments by status; waitlist order.
+            models.Index(fields=["session", "status", "enrolled_at"], name="enrollment_session_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.trainee} @ {self.session.code}"
+
+
+for _model in (CourseSession, Enrollment):
+    pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name=f"{_model.__name__}Event")(_model)

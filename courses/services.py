@@ -1,0 +1,261 @@
+"""The training flow: enrol, withdraw, record results, finalize, reopen.
+
+Every function runs in a transaction and locks the session row first, so that two
+administrators (or an administrator and an instructor) acting at once are serialized.
+When a session is finalized, certifications are issued and revoked through
+certifications.services: actions flow one way, courses -> certifications.
+"""
+
+from dataclasses import dataclass, field
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from cecopam.permissions import is_administrator
+from certifications.models import Certification
+from certifications.services import issue_certification, revoke_certification
+
+from .models import CourseSession, Enrollment
+
+RESULT_FIELDS = ("result", "score", "attendance", "remarks")
+
+
+def _lock(session) -> CourseSession:
+    return CourseSession.objects.select_for_update().select_related("course").get(pk=session.pk)
+
+
+def missing_prerequisites(*, course, trainee, on_date):
+    """The course's prerequisite certification types the trainee does not hold valid on `on_date`."""
+    required = list(course.prerequisites.all())
+    if not required:
+        return []
+    held = set(
+        Certification.objects.filter(trainee=trainee, type__in=required)
+        .valid_on(on_date)
+        .values_list("type_id", flat=True)
+    )
+    return [cert_type for cert_type in required if cert_type.pk not in held]
+
+
+def result_error(*, course, result, score):
+    """Why a result cannot stand with this score (a passing result below the pass mark), or None."""
+    if result == Enrollment.Result.PASSED and course.pass_mark is not None:
+        if score is None:
+            return _("A passing result needs a score (pass mark %(mark)s).") % {"mark": course.pass_mark}
+        if score < course.pass_mark:
+            return _("Score %(score)s is below the pass mark %(mark)s.") % {"score": score, "mark": course.pass_mark}
+    return None
+
+
+def _fill_seats_from_waitlist(session):
+    """Promote waitlisted trainees, first come first served, while seats are free."""
+    free = session.capacity - session.enrollments.active().count()
+    if free <= 0:
+        return []
+    promoted = list(
+        session.enrollments.filter(status=Enrollment.Status.WAITLISTED).order_by("enrolled_at", "id")[:free]
+    )
+    for enrollment in promoted:
+        enrollment.status = Enrollment.Status.ENROLLED
+        enrollment.save(update_fields=["status"])
+    return promoted
+
+
+@transaction.atomic
+def enroll(*, session, trainee, by, override_prerequisites=False, override_reason="") -> Enrollment:
+    """Enrol a trainee in a session.
+
+    Guarantees: the session never holds more enrolled trainees than its capacity, even
+    under concurrent enrolments (the session row is locked while seats are counted); when
+    full, the trainee is waitlisted. Each prerequisite must be valid on the session's start
+    date, unless an administrator overrides with a reason, which is recorded. A withdrawn
+    trainee may enrol again (the same row is reused, its history kept).
+    """
+    session = _lock(session)
+    if session.status in (CourseSession.Status.FINALIZED, CourseSession.Status.CANCELLED):
+        raise ValidationError(
+            _("This session is %(status)s: it takes no enrolments.") % {"status": session.get_status_display()}
+        )
+    existing = Enrollment.objects.filter(session=session, trainee=trainee).first()
+    if existing is not None and existing.status != Enrollment.Status.WITHDRAWN:
+        raise ValidationError(
+            _("%(name)s is already on this session (%(status)s).")
+            % {"name": trainee.full_name, "status": existing.get_status_display()},
+            code="duplicate",
+        )
+    override_reason = (override_reason or "").strip()
+    missing = missing_prerequisites(course=session.course, trainee=trainee, on_date=session.starts_on)
+    if missing and not override_prerequisites:
+        raise ValidationError(
+            _("%(name)s lacks a prerequisite valid on %(date)s: %(missing)s.")
+            % {
+                "name": trainee.full_name,
+                "date": date_format(session.starts_on),
+                "missing": ", ".join(str(cert_type) for cert_type in missing),
+            },
+            code="prerequisites",
+        )
+    if missing and not override_reason:
+        raise ValidationError(_("Give the reason for overriding the prerequisites."), code="override_reason")
+
+    has_seat = session.enrollments.active().count() < session.capacity
+    enrollment = existing or Enrollment(session=session, trainee=trainee)
+    enrollment.status = Enrollment.Status.ENROLLED if has_seat else Enrollment.Status.WAITLISTED
+    enrollment.result = Enrollment.Result.PENDING
+    enrollment.enrolled_at = timezone.now()
+    enrollment.enrolled_by = by
+    enrollment.prerequisites_overridden = bool(missing)
+    enrollment.override_reason = override_reason if missing else ""
+    enrollment.save()
+    return enrollment
+
+
+@transaction.atomic
+def withdraw(*, enrollment, by) -> list[Enrollment]:
+    """Withdraw a trainee from a session; the freed seat goes to the first waitlisted trainee.
+
+    Returns the enrolments promoted from the waitlist. Nothing is deleted.
+    """
+    session = _lock(enrollment.session)
+    if session.is_finalized:
+        raise ValidationError(_("The session is finalized: reopen it before changing enrolments."))
+    enrollment = Enrollment.objects.get(pk=enrollment.pk)
+    if enrollment.status == Enrollment.Status.WITHDRAWN:
+        return []
+    enrollment.status = Enrollment.Status.WITHDRAWN
+    enrollment.save(update_fields=["status"])
+    return _fill_seats_from_waitlist(session)
+
+
+@transaction.atomic
+def change_capacity(*, session, capacity, by) -> list[Enrollment]:
+    """Set a session's capacity; added seats are filled from the waitlist. Returns the promoted."""
+    session = _lock(session)
+    session.capacity = capacity
+    session.save(update_fields=["capacity"])
+    return _fill_seats_from_waitlist(session)
+
+
+def can_record_results(user, session) -> bool:
+    return CourseSession.objects.recordable_by(user).filter(pk=session.pk).exists()
+
+
+@transaction.atomic
+def record_results(*, session, results, by) -> int:
+    """Save the results grid of a session in one write.
+
+    `results` maps enrolment id to a dict with result, score, attendance and remarks
+    (already validated by the grid's form). Guarantees: only the session's instructors and
+    administrators may record; nothing is written once the session is finalized; every
+    listed enrolment must be an enrolled trainee of this session, else nothing is written.
+    Returns the number of enrolments that changed.
+    """
+    if not can_record_results(by, session):
+        raise PermissionDenied
+    session = _lock(session)
+    if session.is_finalized:
+        raise ValidationError(_("The session is finalized: its results can no longer be changed."))
+    enrollments = session.enrollments.filter(status=Enrollment.Status.ENROLLED).in_bulk(list(results))
+    unknown = set(results) - set(enrollments)
+    if unknown:
+        raise ValidationError(_("Some rows are not enrolled trainees of this session; nothing was saved."))
+    now = timezone.now()
+    changed = []
+    for pk, values in results.items():
+        enrollment = enrollments[pk]
+        if all(getattr(enrollment, name) == values.get(name) for name in RESULT_FIELDS):
+            continue
+        for name in RESULT_FIELDS:
+            setattr(enrollment, name, values.get(name))
+        enrollment.recorded_by = by
+        enrollment.recorded_at = now
+        changed.append(enrollment)
+    Enrollment.objects.bulk_update(changed, [*RESULT_FIELDS, "recorded_by", "recorded_at"])
+    return len(changed)
+
+
+@dataclass
+class FinalizeOutcome:
+    issued: list = field(default_factory=list)
+    revoked: list = field(default_factory=list)
+
+
+@transaction.atomic
+def finalize_session(*, session, by) -> FinalizeOutcome:
+    """Lock the results grid and settle certificates.
+
+    Guarantees: every enrolled trainee has a result other than pending; when the course
+    grants a certification, each passed trainee holds exactly one live certificate from this
+    session, issued on the session's end date and expiring `validity_months` later; a
+    certificate from this session whose enrolment no longer passes is revoked with a reason.
+    """
+    if not can_record_results(by, session):
+        raise PermissionDenied
+    session = _lock(session)
+    if session.is_finalized:
+        raise ValidationError(_("This session is already finalized."))
+    if session.status == CourseSession.Status.CANCELLED:
+        raise ValidationError(_("A cancelled session cannot be finalized."))
+    enrollments = list(
+        session.enrollments.select_related("trainee").prefetch_related(
+            Prefetch("certifications", queryset=Certification.objects.filter(revoked_at__isnull=True), to_attr="live")
+        )
+    )
+    pending = [
+        e for e in enrollments if e.status == Enrollment.Status.ENROLLED and e.result == Enrollment.Result.PENDING
+    ]
+    if pending:
+        raise ValidationError(
+            _("Record a result for every enrolled trainee before finalizing (%(count)d pending: %(names)s).")
+            % {"count": len(pending), "names": ", ".join(e.trainee.full_name for e in pending[:5])}
+        )
+    outcome = FinalizeOutcome()
+    grants = session.course.grants
+    for enrollment in enrollments:
+        passes = enrollment.status == Enrollment.Status.ENROLLED and enrollment.result == Enrollment.Result.PASSED
+        if passes and grants is not None and not enrollment.live:
+            outcome.issued.append(
+                issue_certification(
+                    trainee=enrollment.trainee, type=grants, issued_on=session.ends_on, enrollment=enrollment, by=by
+                )
+            )
+        elif not passes:
+            for certification in enrollment.live:
+                reason = _("Result is now %(result)s (session %(session)s finalized again).") % {
+                    "result": enrollment.get_result_display()
+                    if enrollment.status == Enrollment.Status.ENROLLED
+                    else enrollment.get_status_display(),
+                    "session": session.code,
+                }
+                outcome.revoked.append(revoke_certification(certification=certification, reason=reason, by=by))
+    session.status = CourseSession.Status.FINALIZED
+    session.finalized_at = timezone.now()
+    session.finalized_by = by
+    session.save(update_fields=["status", "finalized_at", "finalized_by"])
+    return outcome
+
+
+@transaction.atomic
+def reopen_session(*, session, by, reason) -> CourseSession:
+    """Unlock a finalized session's grid (administrators only; the reason is kept in history).
+
+    Certificates stay as they are until the session is finalized again.
+    """
+    if not is_administrator(by):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for reopening this session.")})
+    session = _lock(session)
+    if not session.is_finalized:
+        raise ValidationError(_("Only a finalized session can be reopened."))
+    with pghistory.context(reopen_reason=reason):
+        session.status = CourseSession.Status.IN_PROGRESS
+        session.reopen_reason = reason
+        session.save(update_fields=["status", "reopen_reason"])
+    return session

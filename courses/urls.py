@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("courses/", views.course_list, name="course-list"),
+    path("sessions/", views.session_list, name="session-list"),
+    path("sessions/<int:pk>/", views.session_detail, name="session-detail"),
+]

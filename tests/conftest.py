@@ -1,0 +1,36 @@
+"""Shared fixtures: the permission cast (an administrator, two instructors, two trainees)."""
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.AdministratorFactory(username="admin1", first_name="Adriana", last_name="Sánchez")
+
+
+@pytest.fixture
+def instructor(db):
+    return factories.InstructorFactory(username="instructor1", first_name="Iván", last_name="Ortega")
+
+
+@pytest.fixture
+def other_instructor(db):
+    return factories.InstructorFactory(username="instructor2", first_name="Olga", last_name="Ruiz")
+
+
+@pytest.fixture
+def trainee_user(db):
+    return factories.TraineeUserFactory(username="trainee1")
+
+
+@pytest.fixture
+def other_trainee_user(db):
+    return factories.TraineeUserFactory(username="trainee2")
+
+
+@pytest.fixture
+def session(db, instructor):
+    """A session taught by `instructor`, not by `other_instructor`."""
+    return factories.CourseSessionFactory(instructors=[instructor])

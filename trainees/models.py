@@ -1,0 +1,200 @@
+"""People who train at CECOPAM and the organizations they come from."""
+
+import unicodedata
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import F, Q, TextField
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from cecopam.permissions import is_administrator, is_instructor
+
+
+def normalize_search(text):
+    """Lower-case and strip accents, as the database's trainee_search_text() does."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        MILITARY = "military", _("Military")
+        POLICE = "police", _("Police")
+        CIVILIAN = "civilian", _("Civilian")
+        PARTNER = "partner", _("Partner nation")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MILITARY)
+    country = CountryField(_("country"), default="MX")
+    training_officer_email = models.EmailField(
+        _("training officer email"), blank=True, help_text=_("Copied on certification expiry reminders.")
+    )
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name"], name="organization_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class TraineeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators see every trainee; an instructor, those enrolled in sessions they
+        teach; a trainee, only themself; anyone else, nobody."""
+        if is_administrator(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        if is_instructor(user):
+            taught = self.filter(enrollments__session__instructors=user).values("pk")
+            return self.filter(Q(pk__in=taught) | Q(user=user))
+        return self.filter(user=user)
+
+    def search(self, text):
+        """Accent- and case-insensitive match on names and service number (trigram index)."""
+        needle = normalize_search(text)
+        if not needle:
+            return self
+        qs = self
+        for word in needle.split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+
+class Trainee(models.Model):
+    class Category(models.TextChoices):
+        MILITARY = "military", _("Military")
+        POLICE = "police", _("Police")
+        CIVILIAN = "civilian", _("Civilian")
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        DEPLOYED = "deployed", _("Deployed")
+        INACTIVE = "inactive", _("Inactive")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="trainee",
+    )
+    service_number = models.CharField(_("service number"), max_length=40)
+    given_names = models.CharField(_("given names"), max_length=120)
+    paternal_surname = models.CharField(_("paternal surname"), max_length=80)
+    maternal_surname = models.CharField(_("maternal surname"), max_length=80, blank=True)
+    rank = models.CharField(_("rank"), max_length=60, blank=True)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.MILITARY)
+    branch = models.CharField(_("branch"), max_length=80, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trainees",
+    )
+    nationality = CountryField(_("nationality"))
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="es"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Lower-cased, unaccented names and service number, computed by the database
+    # (function trainee_search_text, migration 0001) so that every write path keeps it current.
+    search_text = models.GeneratedField(
+        expression=models.Func(
+            F("given_names"),
+            F("paternal_surname"),
+            F("maternal_surname"),
+            F("service_number"),
+            function="trainee_search_text",
+            output_field=TextField(),
+        ),
+        output_field=TextField(),
+        db_persist=True,
+        editable=False,
+    )
+
+    objects = TraineeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("trainee")
+        verbose_name_plural = _("trainees")
+        constraints = [
+            models.UniqueConstraint(fields=["service_number", "nationality"], name="trainee_unique_service_number"),
+        ]
+        indexes = [
+            # The trainee list: default ordering by surnames, and the keyset pages over it.
+            models.Index(
+                fields=["paternal_surname", "maternal_surname", "given_names", "id"], name="trainee_name_order_idx"
+            ),
+            # The trainee list filtered by nationality / status / category (each with the name order).
+            models.Index(fields=["nationality", "paternal_surname"], name="trainee_nationality_idx"),
+            models.Index(fields=["status", "paternal_surname"], name="trainee_status_idx"),
+            models.Index(fields=["category", "paternal_surname"], name="trainee_category_idx"),
+            # `?q=` search: LIKE '%word%' on the unaccented text uses this trigram index.
+            GinIndex(fields=["search_text"], name="trainee_search_trgm_idx", opclasses=["gin_trgm_ops"]),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.service_number})"
+
+    @property
+    def surnames(self):
+        return " ".join(part for part in (self.paternal_surname, self.maternal_surname) if part)
+
+    @property
+    def full_name(self):
+        return f"{self.given_names} {self.surnames}".strip()
+
+    @property
+    def display_name(self):
+        """Rank and full name, as printed on rosters and certificates."""
+        return f"{self.rank} {self.full_name}".strip()
+
+
+class TraineeLanguage(models.Model):
+    class Proficiency(models.TextChoices):
+        BASIC = "basic", _("Basic")
+        INTERMEDIATE = "intermediate", _("Intermediate")
+        ADVANCED = "advanced", _("Advanced")
+        NATIVE = "native", _("Native")
+
+    trainee = models.ForeignKey(Trainee, on_delete=models.CASCADE, related_name="languages")
+    language = models.CharField(_("language"), max_length=8, help_text=_("ISO 639-1 code, e.g. es, en, fr."))
+    proficiency = models.CharField(_("proficiency"), max_length=16, choices=Proficiency.choices)
+
+    class Meta:
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+        constraints = [
+            models.UniqueConstraint(fields=["trainee", "language"], name="trainee_language_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.language} ({self.get_proficiency_display()})"
+
+
+pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["search_text", "updated_at"],
+    model_name="TraineeEvent",
+)(Trainee)

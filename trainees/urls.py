@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "trainees"
+
+urlpatterns = [
+    path("me/", views.me, name="me"),
+    path("trainees/", views.trainee_list, name="list"),
+    path("trainees/<int:pk>/", views.trainee_detail, name="detail"),
+]
