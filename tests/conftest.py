@@ -34,3 +34,15 @@ def other_trainee_user(db):
 def session(db, instructor):
     """A session taught by `instructor`, not by `other_instructor`."""
     return factories.CourseSessionFactory(instructors=[instructor])
+
+
+@pytest.fixture
+def client():
+    """The Django test client, asking for English so that tests can assert on English text.
+
+    Spanish is the default language; tests about it build their own client or send
+    Accept-Language: es.
+    """
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})
