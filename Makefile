@@ -7,7 +7,7 @@ PY := $(BIN)/python
 DB_NAME ?= cecopam
 PG := psql -h 127.0.0.1 -U postgres
 
-.PHONY: setup venv assets services database messages run test lint format requirements seed clean
+.PHONY: setup venv assets services database messages translations run test lint format requirements seed clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ database: services
 
 messages: venv
 	@command -v msgfmt >/dev/null || (apt-get install -y -qq gettext >/dev/null 2>&1 || true)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+# Refresh the Spanish and English catalogues from the source. Then translate every new entry of
+# locale/es/LC_MESSAGES/django.po, remove the "fuzzy" marks, and compile (tests/test_translations.py
+# runs the same makemessages and fails on any untranslated or fuzzy Spanish entry).
+translations: venv
+	@command -v msgfmt >/dev/null || (apt-get install -y -qq gettext >/dev/null 2>&1 || true)
+	mkdir -p locale
+	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=node_modules --ignore=bench --ignore=tests --ignore=var --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 setup: venv assets database messages

@@ -157,9 +157,11 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email: EMAIL_URL such as smtp+tls://user:password@host:587, consolemail://, filemail:///path.
-vars().update(env.email_url("EMAIL_URL", default=f"filemail://{BASE_DIR / 'var' / 'mail'}"))
+# django-environ drops the first slash of a filemail path: an absolute path needs four (filemail:////abs).
+vars().update(env.email_url("EMAIL_URL", default=f"filemail:///{BASE_DIR / 'var' / 'mail'}"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CECOPAM <no-reply@cecopam.example.mx>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds: a hung mail server must not hold a worker
 
 # Celery: Redis broker; tasks are enqueued after commit and carry ids only.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
@@ -170,11 +172,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
 # Certification reminders: days before expiry, and how long after expiry a first sighting still counts.
 CERT_REMINDER_DAYS = sorted(env.list("CERT_REMINDER_DAYS", cast=int, default=[90, 30, 7, 0]), reverse=True)
 CERT_REMINDER_GRACE_DAYS = env.int("CERT_REMINDER_GRACE_DAYS", default=30)
 CERT_REMINDER_HOUR = env.int("CERT_REMINDER_HOUR", default=7)  # local time (TIME_ZONE)
+# Where trainees ask for a seat in a renewal session (Reply-To of the reminder).
+CERT_REMINDER_CONTACT_EMAIL = env("CERT_REMINDER_CONTACT_EMAIL", default="capacitacion@cecopam.example.mx")
+# A claimed reminder still pending after this long was never enqueued (or its message was lost).
+CERT_REMINDER_REQUEUE_MINUTES = env.int("CERT_REMINDER_REQUEUE_MINUTES", default=10)
 CERT_EXPIRING_SOON_DAYS = 90  # "expiring" badge on records
 
 # Certificates
@@ -188,12 +195,25 @@ CACHES = {
     }
 }
 
+# History (django-pghistory): event tables are append-only; a database trigger refuses any
+# UPDATE or DELETE of a history row, whoever asks (admin, shell, raw SQL through the ORM).
+PGHISTORY_APPEND_ONLY = True
+# The time of each write, not of its transaction's start, so that a timeline orders the
+# several writes of one transaction (finalize: results, certificates, session) as they happened.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
+
 # Login throttling (django-axes): five failures for a username or an address lock it out.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Renders AXES_LOCKOUT_TEMPLATE with the time sign-in opens again (HTTP 429).
+AXES_LOCKOUT_CALLABLE = "accounts.lockouts.lockout_response"
+# Behind reverse proxies every request comes from the proxy's address: count the trusted
+# proxies so that the client's own address is the one locked out (see accounts.lockouts.client_ip).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.lockouts.client_ip"
 
 # Content-Security-Policy: no inline scripts or styles anywhere.
 CONTENT_SECURITY_POLICY = {
@@ -230,7 +250,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # weasyprint.progress logs every rendering step at INFO: one line each, for every PDF.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
 }
 
 from celery.schedules import crontab  # noqa: E402
@@ -239,5 +260,14 @@ CELERY_BEAT_SCHEDULE = {
     "send-expiry-reminders": {
         "task": "certifications.tasks.send_expiry_reminders",
         "schedule": crontab(hour=CERT_REMINDER_HOUR, minute=0),
+    },
+    # Claimed reminders whose send never finished (killed worker, lost message) are sent again.
+    "requeue-stalled-expiry-reminders": {
+        "task": "certifications.tasks.requeue_stalled_reminders",
+        "schedule": crontab(minute="*/10"),
+    },
+    "expiry-reminder-digest": {
+        "task": "certifications.tasks.send_reminder_digest",
+        "schedule": crontab(day_of_week="mon", hour=CERT_REMINDER_HOUR, minute=30),
     },
 }

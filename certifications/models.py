@@ -11,7 +11,7 @@ import pghistory
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +81,49 @@ class CertificationQuerySet(models.QuerySet):
 
     def expiring_between(self, start, end):
         return self.current().filter(expires_on__gte=start, expires_on__lte=end)
+
+    def due_for_reminder(self, today, *, stages=None, grace_days=None):
+        """Current certifications owed a reminder on `today`, annotated with `reminder_stage`.
+
+        Selected by a range, never an exact date: expiring within the longest stage, or
+        expired no more than the grace period ago (so a day the job did not run is caught up
+        the next day). `reminder_stage` is the most urgent stage due (the smallest stage not
+        shorter than the days left); a certification is left out when that stage, or a more
+        urgent one, already has a reminder, so skipped earlier stages are never sent later.
+        The reminder sweep claims exactly these rows (certifications/reminders.py).
+        """
+        stages = sorted(set(settings.CERT_REMINDER_DAYS if stages is None else stages))
+        if not stages:
+            return self.none()
+        grace_days = settings.CERT_REMINDER_GRACE_DAYS if grace_days is None else grace_days
+        # Ascending stages: the first `expires_on <= today + stage` that holds is the most urgent.
+        stage = Case(
+            *[When(expires_on__lte=today + timedelta(days=days), then=Value(days)) for days in stages],
+            default=Value(stages[-1]),
+            output_field=models.PositiveSmallIntegerField(),
+        )
+        already_reminded = ExpiryReminder.objects.filter(
+            certification=OuterRef("pk"), stage__lte=OuterRef("reminder_stage")
+        )
+        return (
+            self.current()
+            .filter(
+                expires_on__lte=today + timedelta(days=stages[-1]),
+                expires_on__gte=today - timedelta(days=grace_days),
+            )
+            .annotate(reminder_stage=stage)
+            .filter(~Exists(already_reminded))
+        )
+
+    def with_reminder_state(self):
+        """Annotate the latest (most urgent) reminder of each certification: `last_reminder_stage`,
+        `last_reminder_state`, `last_reminder_sent_at` (all None when it has had none), in one query."""
+        latest = ExpiryReminder.objects.filter(certification=OuterRef("pk")).order_by("stage")
+        return self.annotate(
+            last_reminder_stage=Subquery(latest.values("stage")[:1]),
+            last_reminder_state=Subquery(latest.values("state")[:1]),
+            last_reminder_sent_at=Subquery(latest.values("sent_at")[:1]),
+        )
 
 
 class Certification(models.Model):
@@ -203,12 +246,44 @@ class Certification(models.Model):
         return (self.expires_on - timezone.localdate()).days
 
 
+class ExpiryReminderQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators see every reminder; a trainee, those about their own certifications."""
+        if is_administrator(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(certification__trainee__user=user)
+
+    def needs_attention(self):
+        """Reminders an administrator must look at: still failing, or with no address to send to."""
+        return self.filter(state__in=[ExpiryReminder.State.FAILING, ExpiryReminder.State.UNDELIVERABLE])
+
+    def stalled(self, now, *, pending_after, sending_after, failing_after):
+        """Claimed reminders whose send never finished and that no task is known to be retrying.
+
+        pending: claimed, but the task was never enqueued or was lost with the broker;
+        sending: the worker died in the middle (the lease has run out);
+        failing: retries exhausted, or the retry message was lost.
+        """
+        State = ExpiryReminder.State
+        return self.filter(
+            Q(state=State.PENDING, created_at__lt=now - pending_after)
+            | Q(state=State.SENDING, last_attempt_at__lt=now - sending_after)
+            | Q(state=State.FAILING, last_attempt_at__lt=now - failing_after)
+        )
+
+
 class ExpiryReminder(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
+        # A task has claimed the send (conditional UPDATE) and is talking to the mail server.
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILING = "failing", _("Failing")
         UNDELIVERABLE = "undeliverable", _("Undeliverable")
+        # Revoked or superseded between the claim and the send: nothing was sent.
+        CANCELLED = "cancelled", _("Cancelled")
 
     certification = models.ForeignKey(
         Certification, verbose_name=_("certification"), on_delete=models.PROTECT, related_name="reminders"
@@ -219,7 +294,11 @@ class ExpiryReminder(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("Language the message was written in."))
+
+    objects = ExpiryReminderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("expiry reminder")
@@ -240,6 +319,10 @@ class ExpiryReminder(models.Model):
 
     def __str__(self):
         return f"{self.certification.code} — {self.stage} d"
+
+    @property
+    def needs_attention(self):
+        return self.state in (self.State.FAILING, self.State.UNDELIVERABLE)
 
 
 pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="CertificationEvent")(Certification)

@@ -48,8 +48,11 @@ def issue_certification(
 def revoke_certification(*, certification, reason, by) -> Certification:
     """Revoke a certification with a reason (kept in its history).
 
-    Guarantees: a revoked certificate gets no reminders and verifies as revoked; a
-    certificate it had superseded becomes current again.
+    Guarantees: a revoked certificate gets no reminders and verifies as revoked; the
+    newest certificate it had superseded becomes current again (older ones it had superseded
+    are re-pointed to that one), so the holder keeps at most one current certificate of the
+    type. Revoking a certificate that was itself superseded hands its predecessors to its
+    successor.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -61,5 +64,18 @@ def revoke_certification(*, certification, reason, by) -> Certification:
     certification.revoked_reason = reason
     certification.revoked_by = by if by is not None and by.is_authenticated else None
     certification.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
-    Certification.objects.filter(superseded_by=certification, revoked_at__isnull=True).update(superseded_by=None)
+    predecessors = list(
+        Certification.objects.filter(superseded_by=certification, revoked_at__isnull=True)
+        .order_by("-issued_on", "-id")
+        .values_list("pk", flat=True)
+    )
+    if certification.superseded_by_id is not None:
+        heir_pk, others = certification.superseded_by_id, predecessors
+    elif predecessors:
+        heir_pk, others = predecessors[0], predecessors[1:]
+        Certification.objects.filter(pk=heir_pk).update(superseded_by=None)
+    else:
+        others = []
+    if others:
+        Certification.objects.filter(pk__in=others).update(superseded_by=heir_pk)
     return certification

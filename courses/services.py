@@ -26,7 +26,9 @@ RESULT_FIELDS = ("result", "score", "attendance", "remarks")
 
 
 def _lock(session) -> CourseSession:
-    return CourseSession.objects.select_for_update().select_related("course").get(pk=session.pk)
+    # of=("self",): lock only the session row; without it PostgreSQL also locks the joined
+    # course row, serializing every session of a course and blocking edits to the catalogue.
+    return CourseSession.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
 
 
 def missing_prerequisites(*, course, trainee, on_date):
@@ -135,6 +137,8 @@ def withdraw(*, enrollment, by) -> list[Enrollment]:
 @transaction.atomic
 def change_capacity(*, session, capacity, by) -> list[Enrollment]:
     """Set a session's capacity; added seats are filled from the waitlist. Returns the promoted."""
+    if capacity is None or capacity < 1:
+        raise ValidationError({"capacity": _("A session needs at least one seat.")})
     session = _lock(session)
     session.capacity = capacity
     session.save(update_fields=["capacity"])
@@ -150,31 +154,46 @@ def record_results(*, session, results, by) -> int:
     """Save the results grid of a session in one write.
 
     `results` maps enrolment id to a dict with result, score, attendance and remarks
-    (already validated by the grid's form). Guarantees: only the session's instructors and
-    administrators may record; nothing is written once the session is finalized; every
-    listed enrolment must be an enrolled trainee of this session, else nothing is written.
-    Returns the number of enrolments that changed.
+    (already validated by the grid's form; a field left out of a row keeps its value).
+    Guarantees: only the session's instructors and administrators may record; nothing is
+    written once the session is finalized; every listed enrolment must be an enrolled
+    trainee of this session, and no row may pass below the course's pass mark, else nothing
+    is written. Returns the number of enrolments that changed.
     """
     if not can_record_results(by, session):
         raise PermissionDenied
     session = _lock(session)
     if session.is_finalized:
         raise ValidationError(_("The session is finalized: its results can no longer be changed."))
-    enrollments = session.enrollments.filter(status=Enrollment.Status.ENROLLED).in_bulk(list(results))
+    enrollments = (
+        session.enrollments.filter(status=Enrollment.Status.ENROLLED).select_related("trainee").in_bulk(list(results))
+    )
     unknown = set(results) - set(enrollments)
     if unknown:
         raise ValidationError(_("Some rows are not enrolled trainees of this session; nothing was saved."))
     now = timezone.now()
     changed = []
+    errors = []
     for pk, values in results.items():
         enrollment = enrollments[pk]
-        if all(getattr(enrollment, name) == values.get(name) for name in RESULT_FIELDS):
+        new = {name: values.get(name, getattr(enrollment, name)) for name in RESULT_FIELDS}
+        new["remarks"] = new["remarks"] or ""  # a text column: empty, never NULL
+        if new["result"] not in Enrollment.Result.values:
+            errors.append(_("%(name)s: unknown result.") % {"name": enrollment.trainee.full_name})
+            continue
+        error = result_error(course=session.course, result=new["result"], score=new["score"])
+        if error:
+            errors.append(f"{enrollment.trainee.full_name}: {error}")
+            continue
+        if all(getattr(enrollment, name) == new[name] for name in RESULT_FIELDS):
             continue
         for name in RESULT_FIELDS:
-            setattr(enrollment, name, values.get(name))
+            setattr(enrollment, name, new[name])
         enrollment.recorded_by = by
         enrollment.recorded_at = now
         changed.append(enrollment)
+    if errors:
+        raise ValidationError(errors)
     Enrollment.objects.bulk_update(changed, [*RESULT_FIELDS, "recorded_by", "recorded_at"])
     return len(changed)
 

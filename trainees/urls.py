@@ -1,5 +1,7 @@
 from django.urls import path
 
+from cecopam import history_views
+
 from . import views
 
 app_name = "trainees"
@@ -8,4 +10,5 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("trainees/", views.trainee_list, name="list"),
     path("trainees/<int:pk>/", views.trainee_detail, name="detail"),
+    path("trainees/<int:pk>/history/", history_views.trainee_history, name="history"),
 ]

@@ -1,0 +1,1 @@
+"""Benchmarks: a realistic data generator (bench.generate) and the measurements taken with it."""

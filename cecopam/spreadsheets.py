@@ -1,0 +1,88 @@
+"""Spreadsheet exports shared by every app: formula-safe cells, streaming CSV and XLSX responses.
+
+Text that starts with = + - @, a tab or a carriage return would be run as a formula by Excel
+or LibreOffice (CSV injection); such cells get a leading apostrophe. Numbers and dates stay
+typed. CSV starts with a UTF-8 byte order mark so that Excel reads accented names correctly.
+"""
+
+import csv
+import tempfile
+from datetime import date, datetime
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def safe_cell(value):
+    """The value to write in a cell: text starting like a formula is prefixed with ' ."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for csv.writer in a generator."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_text(value):
+    value = safe_cell(value)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def csv_response(header, rows, filename):
+    """A streaming CSV download (UTF-8 with BOM): `rows` is an iterable of sequences, read lazily."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff" + writer.writerow([_csv_text(cell) for cell in header])
+        for row in rows:
+            yield writer.writerow([_csv_text(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx_value(value):
+    value = safe_cell(value)
+    # openpyxl cannot store time-zone aware datetimes.
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.make_naive(value)
+    return value
+
+
+def xlsx_response(header, rows, filename, *, title="Sheet"):
+    """An XLSX download written in openpyxl's write-only mode (memory stays flat whatever the
+    number of rows) into a temporary file that is streamed back."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    bold = Font(bold=True)
+    header_cells = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=safe_cell(str(name)))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([_xlsx_value(cell) for cell in row])
+    output = tempfile.TemporaryFile()  # noqa: SIM115  closed by FileResponse
+    workbook.save(output)
+    output.seek(0)
+    return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)

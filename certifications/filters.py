@@ -1,0 +1,75 @@
+"""Query-string filters of the expiring-certifications report (bookmarkable, shared by its exports)."""
+
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from trainees.models import Organization
+
+from .models import CertificationType, ExpiryReminder
+
+DEFAULT_WINDOW_DAYS = 90
+MAX_WINDOW_DAYS = 3650
+NO_REMINDER = "none"
+
+
+class ExpiringFilter(django_filters.FilterSet):
+    """Current certifications expiring between `today` and `today + days`, narrowed by the
+    holder's organization and nationality, the certification type and the reminder state."""
+
+    days = django_filters.Filter(
+        label=_("Expiring within (days)"),
+        field_class=forms.IntegerField,
+        min_value=0,
+        max_value=MAX_WINDOW_DAYS,
+        method="filter_nothing",  # the window is applied in filter_queryset, also when left empty
+    )
+    organization = django_filters.ModelChoiceFilter(
+        label=_("Organization"), field_name="trainee__organization", queryset=Organization.objects.order_by("name")
+    )
+    type = django_filters.ModelChoiceFilter(
+        label=_("Certification type"), field_name="type", queryset=CertificationType.objects.order_by("name")
+    )
+    nationality = django_filters.ChoiceFilter(
+        label=_("Nationality"), field_name="trainee__nationality", choices=lambda: list(countries)
+    )
+    reminder = django_filters.ChoiceFilter(
+        label=_("Reminder"),
+        choices=[
+            (NO_REMINDER, _("None yet")),
+            (ExpiryReminder.State.PENDING, _("Queued")),
+            (ExpiryReminder.State.SENT, ExpiryReminder.State.SENT.label),
+            (ExpiryReminder.State.FAILING, ExpiryReminder.State.FAILING.label),
+            (ExpiryReminder.State.UNDELIVERABLE, ExpiryReminder.State.UNDELIVERABLE.label),
+        ],
+        method="filter_reminder",
+    )
+
+    def __init__(self, data=None, *args, today, **kwargs):
+        self.today = today
+        super().__init__(data, *args, **kwargs)
+
+    @property
+    def window_days(self):
+        if self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("days") is not None:
+            return self.form.cleaned_data["days"]
+        return DEFAULT_WINDOW_DAYS
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+    def filter_reminder(self, queryset, name, value):
+        # The queryset carries last_reminder_state (Certification.objects.with_reminder_state()).
+        if value == NO_REMINDER:
+            return queryset.filter(last_reminder_state__isnull=True)
+        if value == ExpiryReminder.State.PENDING:
+            return queryset.filter(last_reminder_state__in=[ExpiryReminder.State.PENDING, ExpiryReminder.State.SENDING])
+        return queryset.filter(last_reminder_state=value)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        end = self.today + timedelta(days=self.window_days)
+        return queryset.filter(expires_on__gte=self.today, expires_on__lte=end)

@@ -1,0 +1,133 @@
+"""`manage.py seed_demo`: idempotent demo data and working demo logins for each role."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import User
+from cecopam.permissions import is_administrator, is_instructor, is_trainee
+from certifications.models import Certification, CertificationType
+from courses.demo import DEMO_PASSWORD, seed_demo
+from courses.models import Course, CourseSession, Enrollment
+from trainees.models import Organization, Trainee, TraineeLanguage
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (User, Organization, Trainee, TraineeLanguage, CertificationType, Course, CourseSession, Enrollment, Certification)
+
+
+def _counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def _seed():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed once for the module (a few seconds), run it a second time, and undo it all afterwards."""
+    from django.db import connection, transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            first_output = _seed()
+            first = _counts()
+            first_codes = set(Certification.objects.values_list("code", flat=True))
+            second_output = _seed()
+            yield {
+                "first": first,
+                "first_codes": first_codes,
+                "first_output": first_output,
+                "second_output": second_output,
+            }
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            connection.close()
+
+
+def test_second_run_adds_nothing(seeded):
+    assert _counts() == seeded["first"]
+    assert set(Certification.objects.values_list("code", flat=True)) == seeded["first_codes"]
+    assert seeded["first"]["Trainee"] >= 300
+    assert seeded["first"]["Course"] >= 8
+    assert Trainee.objects.filter(paternal_surname="Núñez").exists()
+    assert Trainee.objects.exclude(nationality="MX").values("nationality").distinct().count() >= 10
+
+
+def test_sessions_in_the_past_are_finalized_through_the_service(seeded):
+    today = timezone.localdate()
+    past = CourseSession.objects.past(today)
+    assert past.exists()
+    assert not past.exclude(status=CourseSession.Status.FINALIZED).exists()
+    # Every passed trainee of a finalized session holds its certificate, issued on the last day.
+    passed = Enrollment.objects.filter(session__in=past, status="enrolled", result="passed")
+    assert passed.count() == Certification.objects.filter(enrollment__in=passed).count()
+    assert not Certification.objects.filter(enrollment__isnull=False).exclude(
+        issued_on=models_f("enrollment__session__ends_on")
+    )
+    assert CourseSession.objects.running(today).exists()
+    assert CourseSession.objects.upcoming(today).filter(enrollments__status="waitlisted").exists()
+
+
+def models_f(name):
+    from django.db.models import F
+
+    return F(name)
+
+
+def test_some_certifications_expire_within_weeks(seeded):
+    today = timezone.localdate()
+    expiring = Certification.objects.expiring_between(today, today + timedelta(days=30))
+    assert expiring.exists()
+    assert "expiring within 30 days" in seeded["first_output"]
+
+
+@pytest.mark.parametrize(
+    ("username", "predicate", "landing"),
+    [("admin", is_administrator, "/overview/"), ("instructor", is_instructor, "/sessions/"), ("trainee", is_trainee, "/me/")],
+)
+def test_demo_accounts_sign_in_with_the_printed_password(seeded, client, username, predicate, landing):
+    assert f"username: {username} " in seeded["second_output"]
+    assert f"password: {DEMO_PASSWORD}" in seeded["second_output"]
+    user = User.objects.get(username=username)
+    assert predicate(user)
+    response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == landing
+    assert response.wsgi_request.user == user
+
+
+def test_demo_roles(seeded):
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and not admin.is_superuser
+    instructor = User.objects.get(username="instructor")
+    today = timezone.localdate()
+    running = CourseSession.objects.taught_by(instructor).running(today).get()
+    pending = running.enrollments.filter(status="enrolled", result="pending")
+    assert pending.count() >= 10
+    assert CourseSession.objects.taught_by(instructor).upcoming(today).exists()
+
+
+def test_demo_trainee_holds_valid_expiring_and_expired_certificates(seeded):
+    trainee = Trainee.objects.get(user__username="trainee")
+    assert trainee.enrollments.filter(result="passed", session__status="finalized").count() >= 3
+    states = {c.state() for c in trainee.certifications.all()}
+    assert {Certification.State.VALID, Certification.State.EXPIRING, Certification.State.EXPIRED} <= states
+
+
+def test_a_later_day_adds_nothing_and_keeps_the_running_session_running(seeded):
+    """Run a week later: finalized history stays, running and upcoming sessions follow the date."""
+    before = _counts()
+    later = timezone.localdate() + timedelta(days=7)
+    seed_demo(today=later)
+    assert _counts() == before
+    instructor = User.objects.get(username="instructor")
+    assert CourseSession.objects.taught_by(instructor).running(later).exists()
