@@ -34,8 +34,10 @@ class ExpiryReminderAdmin(AdministratorModelAdmin):
         "created_at",
         "sent_at",
         "attempts",
+        "last_attempt_at",
         "last_error",
         "state",
+        "language",
     )
 
     def has_add_permission(self, request):

@@ -16,13 +16,16 @@ MAX_WINDOW_DAYS = 3650
 NO_REMINDER = "none"
 
 
+class IntegerFilter(django_filters.Filter):
+    field_class = forms.IntegerField
+
+
 class ExpiringFilter(django_filters.FilterSet):
     """Current certifications expiring between `today` and `today + days`, narrowed by the
     holder's organization and nationality, the certification type and the reminder state."""
 
-    days = django_filters.Filter(
+    days = IntegerFilter(
         label=_("Expiring within (days)"),
-        field_class=forms.IntegerField,
         min_value=0,
         max_value=MAX_WINDOW_DAYS,
         method="filter_nothing",  # the window is applied in filter_queryset, also when left empty

@@ -255,6 +255,14 @@ class ExpiryReminderQuerySet(models.QuerySet):
             return self.none()
         return self.filter(certification__trainee__user=user)
 
+    def sent_to(self, trainee):
+        """The reminders a trainee was sent, newest first (their /me/ page lists them)."""
+        return (
+            self.filter(certification__trainee=trainee, state=ExpiryReminder.State.SENT)
+            .select_related("certification__type")
+            .order_by("-sent_at", "-pk")
+        )
+
     def needs_attention(self):
         """Reminders an administrator must look at: still failing, or with no address to send to."""
         return self.filter(state__in=[ExpiryReminder.State.FAILING, ExpiryReminder.State.UNDELIVERABLE])

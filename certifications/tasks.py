@@ -10,6 +10,7 @@
 
 import smtplib
 from datetime import date
+from functools import partial
 
 from celery import shared_task
 from django.utils import timezone
@@ -17,17 +18,20 @@ from django.utils import timezone
 from . import reminders
 
 
-def enqueue_reminders(reminder_ids):
-    """One send task per reminder; ids only, never model instances."""
+def enqueue_reminders(reminder_ids, today=None):
+    """One send task per reminder; ids only, never model instances. `today` (ISO date) is
+    passed on only when the sweep ran for a chosen day, so that the message counts the days
+    left from that day."""
+    extra = {"today": today} if today else {}
     for reminder_id in reminder_ids:
-        send_expiry_reminder.delay(reminder_id)
+        send_expiry_reminder.delay(reminder_id, **extra)
 
 
 @shared_task(name="certifications.tasks.send_expiry_reminders")
 def send_expiry_reminders(today=None):
     """The daily sweep. `today` (ISO date) replaces the local date, to catch up or to test."""
-    day = date.fromisoformat(today) if today else None
-    claims = reminders.sweep(today=day or timezone.localdate(), dispatch=enqueue_reminders)
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    claims = reminders.sweep(today=day, dispatch=partial(enqueue_reminders, today=today))
     return len(claims)
 
 
@@ -47,8 +51,8 @@ def send_expiry_reminders(today=None):
     soft_time_limit=240,
     time_limit=300,
 )
-def send_expiry_reminder(self, reminder_id):
-    return reminders.deliver(reminder_id)
+def send_expiry_reminder(self, reminder_id, today=None):
+    return reminders.deliver(reminder_id, today=date.fromisoformat(today) if today else None)
 
 
 @shared_task(name="certifications.tasks.requeue_stalled_reminders")

@@ -25,7 +25,7 @@ MAX_CODE_INPUT = 64
 
 
 def parse_rate(rate):
-    """ "30/m" -> (30, 60). Periods: s, m, h, d."""
+    """Parse a rate such as "30/m" into (30, 60): a count per period (s, m, h or d)."""
     count, _slash, period = str(rate).partition("/")
     return int(count), PERIODS[period.strip().lower()[:1] or "m"]
 
@@ -38,9 +38,11 @@ def client_key(request):
         parsed = ipaddress.ip_address(address)
     except ValueError:
         return address
-    if parsed.version == 6 and parsed.ipv4_mapped is None:
+    if parsed.version == 6:
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
-    return str(parsed.ipv4_mapped or parsed)
+    return str(parsed)
 
 
 def rate_limited(request):

@@ -32,7 +32,7 @@ from trainees.models import Organization, Trainee, TraineeLanguage, normalize_se
 from .models import Course, CourseSession, Enrollment
 from .services import enroll, finalize_session, record_results, withdraw
 
-DEMO_PASSWORD = "cecopam-demo-2026"
+DEMO_PASSWORD = "cecopam-demo-2026"  # noqa: S105 - a demo login, printed on purpose
 TRAINEE_COUNT = 300
 SEED = 2026  # the same names, units and results on every machine and every run
 
@@ -311,7 +311,13 @@ REMARKS_INCOMPLETE = ["Asistencia insuficiente por comisión del servicio.", "Ba
 EXTERNAL_CERTIFICATIONS = [
     # (unit, index within the unit, certification type, issuer, months ago)
     ("Ejército de Chile", 0, "DIH", "Centro Conjunto para Operaciones de Paz de Chile (CECOPAC)", 8),
-    ("Ejército Argentino", 0, "POC", "Centro Argentino de Entrenamiento Conjunto para Operaciones de Paz (CAECOPAZ)", 5),
+    (
+        "Ejército Argentino",
+        0,
+        "POC",
+        "Centro Argentino de Entrenamiento Conjunto para Operaciones de Paz (CAECOPAZ)",
+        5,
+    ),
     ("Ejército Nacional (Uruguay)", 1, "DDHH", "Escuela Nacional de Operaciones de Paz de Uruguay (ENOPU)", 11),
     ("Ejército del Perú", 2, "CPTM", "Centro de Entrenamiento y Capacitación para Operaciones de Paz (CECOPAZ)", 20),
 ]
@@ -637,7 +643,9 @@ def _seed_sessions(*, today, courses, types, trainees, demo, users, admin):
             continue
 
         rng = random.Random(f"{SEED}-{spec.code}")
-        pool = _candidates(spec=spec, session=session, course_spec=course_spec, trainees=trainees, demo=demo, types=types)
+        pool = _candidates(
+            spec=spec, session=session, course_spec=course_spec, trainees=trainees, demo=demo, types=types
+        )
         chosen = rng.sample(pool, min(spec.size, len(pool)))
         if spec.demo_trainee:
             chosen.insert(0, demo)
@@ -669,7 +677,10 @@ def _seed_external_certifications(*, today, types, trainees):
         exists = Certification.objects.filter(trainee=trainee, type=types[type_code], issuer=issuer).exists()
         if not exists:
             issue_certification(
-                trainee=trainee, type=types[type_code], issued_on=today - relativedelta(months=months_ago), issuer=issuer
+                trainee=trainee,
+                type=types[type_code],
+                issued_on=today - relativedelta(months=months_ago),
+                issuer=issuer,
             )
 
 

@@ -102,6 +102,8 @@ def enroll(*, session, trainee, by, override_prerequisites=False, override_reaso
             },
             code="prerequisites",
         )
+    if missing and not is_administrator(by):
+        raise PermissionDenied(_("Only an administrator may override prerequisites."))
     if missing and not override_reason:
         raise ValidationError(_("Give the reason for overriding the prerequisites."), code="override_reason")
 

@@ -34,7 +34,7 @@ def _join(user, create, group_name):
     if create:
         user.save()
         if group_name:
-            user.groups.add(Group.objects.get(name=group_name))
+            user.groups.add(Group.objects.get_or_create(name=group_name)[0])
 
 
 class AdministratorFactory(UserFactory):

@@ -126,6 +126,7 @@ def test_administrator_sees_and_unlocks_a_locked_username(admin_user, trainee_us
     admin = _client()
     admin.force_login(admin_user)
 
+    assert reverse("lockouts") in admin.get(reverse("overview")).content.decode()  # found from the overview
     page = admin.get(reverse("lockouts"))
     assert page.status_code == 200
     assert re.search(r"<td>trainee1</td>\s*<td>\d+</td>", page.content.decode())

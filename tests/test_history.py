@@ -166,6 +166,15 @@ def test_trainee_timeline_includes_enrolments_with_their_results(admin_client, g
     assert "Created Personal record by System" in text  # created by the factory, outside any request
 
 
+def test_a_command_without_a_user_is_named_by_its_source(admin_client):
+    with pghistory.context(source="import_trainees"):
+        trainee = factories.TraineeFactory()
+
+    text = _text(admin_client.get(reverse("trainees:history", args=[trainee.pk])))
+
+    assert "Created Personal record by System (import_trainees)" in text
+
+
 def test_htmx_request_gets_the_timeline_fragment(admin_client, graded_session):
     response = admin_client.get(
         reverse("courses:session-history", args=[graded_session.pk]), headers={"hx-request": "true"}

@@ -5,6 +5,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -16,7 +18,17 @@ from trainees.models import Organization, Trainee, TraineeLanguage
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (User, Organization, Trainee, TraineeLanguage, CertificationType, Course, CourseSession, Enrollment, Certification)
+MODELS = (
+    User,
+    Organization,
+    Trainee,
+    TraineeLanguage,
+    CertificationType,
+    Course,
+    CourseSession,
+    Enrollment,
+    Certification,
+)
 
 
 def _counts():
@@ -32,8 +44,6 @@ def _seed():
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Seed once for the module (a few seconds), run it a second time, and undo it all afterwards."""
-    from django.db import connection, transaction
-
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -51,7 +61,6 @@ def seeded(django_db_setup, django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
-            connection.close()
 
 
 def test_second_run_adds_nothing(seeded):
@@ -72,16 +81,10 @@ def test_sessions_in_the_past_are_finalized_through_the_service(seeded):
     passed = Enrollment.objects.filter(session__in=past, status="enrolled", result="passed")
     assert passed.count() == Certification.objects.filter(enrollment__in=passed).count()
     assert not Certification.objects.filter(enrollment__isnull=False).exclude(
-        issued_on=models_f("enrollment__session__ends_on")
+        issued_on=F("enrollment__session__ends_on")
     )
     assert CourseSession.objects.running(today).exists()
     assert CourseSession.objects.upcoming(today).filter(enrollments__status="waitlisted").exists()
-
-
-def models_f(name):
-    from django.db.models import F
-
-    return F(name)
 
 
 def test_some_certifications_expire_within_weeks(seeded):
@@ -93,7 +96,11 @@ def test_some_certifications_expire_within_weeks(seeded):
 
 @pytest.mark.parametrize(
     ("username", "predicate", "landing"),
-    [("admin", is_administrator, "/overview/"), ("instructor", is_instructor, "/sessions/"), ("trainee", is_trainee, "/me/")],
+    [
+        ("admin", is_administrator, "/overview/"),
+        ("instructor", is_instructor, "/sessions/"),
+        ("trainee", is_trainee, "/me/"),
+    ],
 )
 def test_demo_accounts_sign_in_with_the_printed_password(seeded, client, username, predicate, landing):
     assert f"username: {username} " in seeded["second_output"]

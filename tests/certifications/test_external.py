@@ -163,7 +163,9 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, holder):
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("query", ["", "?trainee=", "?trainee=abc", "?trainee=999999", "?trainee=-1", "?trainee=99999999999999999999999"])
+@pytest.mark.parametrize(
+    "query", ["", "?trainee=", "?trainee=abc", "?trainee=999999", "?trainee=-1", "?trainee=99999999999999999999999"]
+)
 def test_unknown_trainee_is_not_found(client, admin_user, query):
     client.force_login(admin_user)
     assert client.get(reverse("certifications:external-new") + query).status_code == 404

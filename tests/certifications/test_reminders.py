@@ -230,12 +230,12 @@ def test_the_daily_task_enqueues_one_send_task_per_claimed_reminder(monkeypatch,
     certification_expiring_in(7)
     certification_expiring_in(30)
     enqueued = []
-    monkeypatch.setattr(tasks.send_expiry_reminder, "delay", enqueued.append)
+    monkeypatch.setattr(tasks.send_expiry_reminder, "delay", lambda pk, **kwargs: enqueued.append((pk, kwargs)))
 
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_expiry_reminders.apply(kwargs={"today": TODAY.isoformat()}).get() == 2
 
-    assert sorted(enqueued) == sorted(ExpiryReminder.objects.values_list("pk", flat=True))
+    assert sorted(enqueued) == [(pk, {"today": TODAY.isoformat()}) for pk in ExpiryReminder.objects.order_by("pk").values_list("pk", flat=True)]
     assert set(ExpiryReminder.objects.values_list("state", flat=True)) == {State.PENDING}
 
 
@@ -494,3 +494,30 @@ def test_stages_come_from_settings(settings, mailoutbox):
     sweep_and_deliver()
 
     assert claimed_stages(certification) == [60]
+
+
+@pytest.mark.django_db
+def test_a_trainee_sees_the_reminders_they_were_sent_and_nobody_elses(trainee_user, other_trainee_user, mailoutbox):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    mine = factories.CertificationFactory(
+        trainee=trainee_user.trainee, issued_on=datetime.date(2025, 1, 10), expires_on=TODAY + timedelta(days=7)
+    )
+    factories.CertificationFactory(
+        trainee=other_trainee_user.trainee, issued_on=datetime.date(2025, 1, 10), expires_on=TODAY
+    )
+    sweep_and_deliver()
+    assert len(mailoutbox) == 2
+
+    visible = ExpiryReminder.objects.visible_to(trainee_user)
+    assert list(visible.sent_to(trainee_user.trainee)) == [mine.reminders.get()]
+    assert list(visible.sent_to(other_trainee_user.trainee)) == []
+
+    with translation.override("en"):
+        html = render_to_string(
+            "certifications/reminders_sent.html", {"reminders": visible.sent_to(trainee_user.trainee)}
+        )
+    assert mine.type.name in html
+    assert "7 days before expiry" in html
+    assert trainee_user.trainee.email in html

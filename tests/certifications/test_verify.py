@@ -162,6 +162,14 @@ def test_rate_limit_answers_429_past_the_limit_per_address(settings, certificati
     assert second.get(verify_url(certification.code)).status_code == 200
 
 
+def test_rate_limit_counts_an_ipv6_client_by_its_64_network(settings, certification):
+    settings.VERIFY_RATE_LIMIT = "2/m"
+    addresses = ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:2::abcd"]
+    statuses = [Client(REMOTE_ADDR=address).get(verify_url(certification.code)).status_code for address in addresses]
+    assert statuses == [200, 200, 429]
+    assert Client(REMOTE_ADDR="2001:db8:1:3::1").get(verify_url(certification.code)).status_code == 200
+
+
 def test_rate_limit_window_resets(settings, certification, monkeypatch):
     settings.VERIFY_RATE_LIMIT = "2/m"
     client = Client(REMOTE_ADDR="198.51.100.4")
