@@ -7,14 +7,16 @@ it, fills it by bulk INSERT ... SELECT generate_series (history triggers off for
 measures, and drops it at the end unless --keep. `measure_sweep(...)` returns the figures as a
 dict, for bench/run.py. Results are written in bench/sweep.md.
 
-Measured, each as the median of --runs warm runs:
-- bare_range: SELECT the ids of current certifications in the reminder range (index scan only);
-- bare_due: the hand-written SQL of "due": range, most urgent stage (CASE), and NOT EXISTS a
-  reminder at that stage or a more urgent one -- the query that selects the due ones;
-- sweep: certifications.reminders.sweep(), i.e. advisory lock + INSERT ... SELECT ... ON
-  CONFLICT DO NOTHING RETURNING of every due reminder, committed (the claim), nothing sent;
-- sweep_again: the same sweep once everything is claimed (the daily steady state: nothing new);
-- the number of queries of the sweep with all `due` due, and with only a tenth of them due.
+Measured, each as the median of --runs warm runs (milliseconds):
+- bare_range_ms: SELECT the ids of current certifications in the reminder range (index scan);
+- bare_due_ms: the hand-written SQL that selects the due ones: range, most urgent stage
+  (CASE) and NOT EXISTS a reminder at that stage or a more urgent one;
+- sweep_ms: certifications.reminders.sweep() claiming all `due`: advisory lock, one INSERT ...
+  SELECT ... ON CONFLICT DO NOTHING RETURNING, commit (nothing sent);
+- claim_sql_ms: that same INSERT statement run raw in a transaction (the floor of a durable claim);
+- sweep_again_ms / bare_due_after_claim_ms: both once everything is claimed (nothing due);
+- sweep_tenth_ms / bare_due_tenth_ms: with only a tenth due, the rest claimed before;
+- sweep_queries / sweep_queries_tenth_due: queries of the sweep (BEGIN and COMMIT included).
 """
 
 import argparse
@@ -176,7 +178,7 @@ def measure_sweep(
     """Create and fill `database`, measure the sweep against the bare SQL, drop it; return the figures."""
     import django
     from django.conf import settings
-    from django.db import connection, connections
+    from django.db import connection, connections, transaction
     from django.test.utils import CaptureQueriesContext
 
     if not settings.configured:
@@ -249,30 +251,53 @@ def measure_sweep(
             claimed = reminders.sweep(today=today)
             assert len(claimed) == due, len(claimed)
 
+        claim_sql, claim_params = reminders._claim_statement(today)
+
+        def claim_sql_only():
+            # The sweep's own statement, run raw in a transaction: the floor for a durable claim.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(claim_sql, claim_params)
+                assert len(cursor.fetchall()) == due
+
         sweep()  # warm up (plans, caches)
         figures["sweep_ms"] = _median_ms(sweep, runs, before=clear_reminders)
+        figures["claim_sql_ms"] = _median_ms(claim_sql_only, runs, before=clear_reminders)
         figures["sweep_again_ms"] = _median_ms(lambda: reminders.sweep(today=today), runs)
         figures["bare_due_after_claim_ms"] = _median_ms(bare_due, runs)
-        figures["ratio_to_bare_due"] = round(figures["sweep_ms"] / figures["bare_due_ms"], 2)
-        figures["ratio_to_bare_range"] = round(figures["sweep_ms"] / figures["bare_range_ms"], 2)
-        figures["steady_ratio_to_bare_due"] = round(figures["sweep_again_ms"] / figures["bare_due_after_claim_ms"], 2)
 
         clear_reminders()
         with CaptureQueriesContext(connection) as queries:
             assert len(reminders.sweep(today=today)) == due
         figures["sweep_queries"] = len(queries)
-        # Only a tenth due: the others already have a reminder at the most urgent stage.
-        clear_reminders()
-        _insert_select(
-            ExpiryReminder,
-            {"certification_id": "d.id", "stage": "0", "state": "'sent'"},
-            f"({bare_range_sql.replace('%s', '%(first)s', 1).replace('%s', '%(last)s', 1)} "
-            "ORDER BY c.id OFFSET %(offset)s) AS d",
-            {"first": first, "last": last, "offset": due // 10},
-        )
+
+        # A tenth due: the others already have a reminder at their most urgent stage.
+        tenth = due // 10
+
+        def claim_all_but_a_tenth():
+            clear_reminders()
+            _insert_select(
+                ExpiryReminder,
+                {"certification_id": "d.id", "stage": "0", "state": "'sent'"},
+                f"({bare_range_sql.replace('%s', '%(first)s', 1).replace('%s', '%(last)s', 1)} "
+                "ORDER BY c.id OFFSET %(offset)s) AS d",
+                {"first": first, "last": last, "offset": tenth},
+            )
+
+        claim_all_but_a_tenth()
+        assert bare_due() == tenth
+        figures["bare_due_tenth_ms"] = _median_ms(bare_due, runs)
+        figures["sweep_tenth_ms"] = _median_ms(lambda: reminders.sweep(today=today), runs, before=claim_all_but_a_tenth)
+        claim_all_but_a_tenth()
         with CaptureQueriesContext(connection) as queries:
-            assert len(reminders.sweep(today=today)) == due // 10
+            assert len(reminders.sweep(today=today)) == tenth
         figures["sweep_queries_tenth_due"] = len(queries)
+
+        figures["ratio_to_bare_due"] = round(figures["sweep_ms"] / figures["bare_due_ms"], 1)
+        figures["ratio_to_claim_sql"] = round(figures["sweep_ms"] / figures["claim_sql_ms"], 2)
+        figures["ratio_tenth_to_bare_due"] = round(figures["sweep_tenth_ms"] / figures["bare_due_tenth_ms"], 1)
+        figures["ratio_nothing_due_to_bare_due"] = round(
+            figures["sweep_again_ms"] / figures["bare_due_after_claim_ms"], 1
+        )
         for key, value in list(figures.items()):
             if key.endswith("_ms"):
                 figures[key] = round(value, 1)

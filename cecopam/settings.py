@@ -180,8 +180,9 @@ CERT_REMINDER_GRACE_DAYS = env.int("CERT_REMINDER_GRACE_DAYS", default=30)
 CERT_REMINDER_HOUR = env.int("CERT_REMINDER_HOUR", default=7)  # local time (TIME_ZONE)
 # Where trainees ask for a seat in a renewal session (Reply-To of the reminder).
 CERT_REMINDER_CONTACT_EMAIL = env("CERT_REMINDER_CONTACT_EMAIL", default="capacitacion@cecopam.example.mx")
-# A claimed reminder still pending after this long was never enqueued (or its message was lost).
-CERT_REMINDER_REQUEUE_MINUTES = env.int("CERT_REMINDER_REQUEUE_MINUTES", default=10)
+# A claimed reminder still pending after this long was never enqueued or its message was lost (long
+# enough for a backlog of send tasks to drain: re-enqueueing a queued one only costs a skipped task).
+CERT_REMINDER_REQUEUE_MINUTES = env.int("CERT_REMINDER_REQUEUE_MINUTES", default=60)
 CERT_EXPIRING_SOON_DAYS = 90  # "expiring" badge on records
 
 # Certificates

@@ -28,16 +28,26 @@ class ExpiringFilter(django_filters.FilterSet):
         label=_("Expiring within (days)"),
         min_value=0,
         max_value=MAX_WINDOW_DAYS,
+        widget=forms.NumberInput(attrs={"placeholder": DEFAULT_WINDOW_DAYS}),
         method="filter_nothing",  # the window is applied in filter_queryset, also when left empty
     )
     organization = django_filters.ModelChoiceFilter(
-        label=_("Organization"), field_name="trainee__organization", queryset=Organization.objects.order_by("name")
+        label=_("Organization"),
+        field_name="trainee__organization",
+        queryset=Organization.objects.order_by("name"),
+        empty_label=_("All"),
     )
     type = django_filters.ModelChoiceFilter(
-        label=_("Certification type"), field_name="type", queryset=CertificationType.objects.order_by("name")
+        label=_("Certification type"),
+        field_name="type",
+        queryset=CertificationType.objects.order_by("name"),
+        empty_label=_("All"),
     )
     nationality = django_filters.ChoiceFilter(
-        label=_("Nationality"), field_name="trainee__nationality", choices=lambda: list(countries)
+        label=_("Nationality"),
+        field_name="trainee__nationality",
+        choices=lambda: list(countries),
+        empty_label=_("All"),
     )
     reminder = django_filters.ChoiceFilter(
         label=_("Reminder"),
@@ -49,6 +59,7 @@ class ExpiringFilter(django_filters.FilterSet):
             (ExpiryReminder.State.UNDELIVERABLE, ExpiryReminder.State.UNDELIVERABLE.label),
         ],
         method="filter_reminder",
+        empty_label=_("All"),
     )
 
     def __init__(self, data=None, *args, today, **kwargs):

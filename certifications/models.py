@@ -294,7 +294,13 @@ class ExpiryReminder(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     certification = models.ForeignKey(
-        Certification, verbose_name=_("certification"), on_delete=models.PROTECT, related_name="reminders"
+        Certification,
+        verbose_name=_("certification"),
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        # The unique (certification, stage) index serves every lookup by certification; a second
+        # index would only slow down the sweep's bulk claim.
+        db_index=False,
     )
     stage = models.PositiveSmallIntegerField(_("stage (days before expiry)"))
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
@@ -304,7 +310,9 @@ class ExpiryReminder(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
-    language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("Language the message was written in."))
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, help_text=_("Language the message was written in.")
+    )
 
     objects = ExpiryReminderQuerySet.as_manager()
 

@@ -14,6 +14,7 @@ functions; neither re-implements them.
 """
 
 import logging
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -191,6 +192,10 @@ def build_reminder_message(reminder, *, today, to, cc, connection=None):
     )
 
 
+def _error_text(exc):
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
 def deliver(reminder_id, *, today=None, now=None, connection=None) -> str:
     """Send one claimed reminder, at most once; return an Outcome.
 
@@ -200,35 +205,48 @@ def deliver(reminder_id, *, today=None, now=None, connection=None) -> str:
     reminder records sent_at and its recipients; one with no address at all becomes
     undeliverable; one whose certification was revoked or superseded meanwhile is cancelled.
     If sending raises, the reminder is recorded as failing with the error and the exception is
-    re-raised for the caller to retry.
+    re-raised for the caller to retry; when the mail server refuses every address for good
+    (5xx), the reminder is recorded as undeliverable instead.
     """
     now = now or timezone.now()
     today = today or timezone.localdate()
-    claimable = Q(state__in=[State.PENDING, State.FAILING]) | Q(state=State.SENDING, last_attempt_at__lt=now - SEND_LEASE)
-    claimed = (
-        ExpiryReminder.objects.filter(claimable, pk=reminder_id)
-        .update(state=State.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
+    claimable = Q(state__in=[State.PENDING, State.FAILING]) | Q(
+        state=State.SENDING, last_attempt_at__lt=now - SEND_LEASE
+    )
+    claimed = ExpiryReminder.objects.filter(claimable, pk=reminder_id).update(
+        state=State.SENDING, attempts=F("attempts") + 1, last_attempt_at=now
     )
     if not claimed:
         return Outcome.SKIPPED
     # Later writes are conditional on still holding this claim (its timestamp is the token).
     ours = ExpiryReminder.objects.filter(pk=reminder_id, state=State.SENDING, last_attempt_at=now)
-    reminder = ExpiryReminder.objects.select_related(
-        "certification__type", "certification__trainee__organization"
-    ).get(pk=reminder_id)
+    reminder = ExpiryReminder.objects.select_related("certification__type", "certification__trainee__organization").get(
+        pk=reminder_id
+    )
     certification = reminder.certification
     if certification.revoked_at is not None or certification.superseded_by_id is not None:
         ours.update(state=State.CANCELLED, last_error="")
         return Outcome.CANCELLED
     to, cc = recipients_for(certification)
     if not to:
-        ours.update(state=State.UNDELIVERABLE, recipients=[], last_error="No email address for the trainee or the training officer.")
+        ours.update(
+            state=State.UNDELIVERABLE,
+            recipients=[],
+            last_error="No email address for the trainee or the training officer.",
+        )
         return Outcome.UNDELIVERABLE
     try:
         message = build_reminder_message(reminder, today=today, to=to, cc=cc, connection=connection)
         message.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        if not all(code >= 500 for code, _message in exc.recipients.values()):
+            ours.update(state=State.FAILING, recipients=to + cc, last_error=_error_text(exc))
+            raise
+        # Every address refused for good (5xx): retrying cannot help; an administrator must fix it.
+        ours.update(state=State.UNDELIVERABLE, recipients=to + cc, last_error=_error_text(exc))
+        return Outcome.UNDELIVERABLE
     except Exception as exc:
-        ours.update(state=State.FAILING, recipients=to + cc, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        ours.update(state=State.FAILING, recipients=to + cc, last_error=_error_text(exc))
         logger.warning("Expiry reminder %s failed (attempt %s): %s", reminder_id, reminder.attempts, exc)
         raise
     ours.update(

@@ -187,7 +187,11 @@ def test_a_real_worker_runs_the_job_and_the_email_arrives_over_smtp(worker, smtp
 
 
 def test_beat_schedule_contains_the_daily_sweep():
-    entries = [entry for entry in app.conf.beat_schedule.values() if entry["task"] == "certifications.tasks.send_expiry_reminders"]
+    entries = [
+        entry
+        for entry in app.conf.beat_schedule.values()
+        if entry["task"] == "certifications.tasks.send_expiry_reminders"
+    ]
     assert len(entries) == 1
     assert entries[0]["schedule"].hour == {settings.CERT_REMINDER_HOUR}
     assert app.tasks["certifications.tasks.send_expiry_reminders"].name == tasks.send_expiry_reminders.name

@@ -115,7 +115,8 @@ def test_filters_by_window_organization_type_nationality_and_reminder(admin_clie
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "params", [{"days": "abc"}, {"days": "-1"}, {"days": "99999999999"}, {"organization": "999999"}, {"nationality": "XX"}]
+    "params",
+    [{"days": "abc"}, {"days": "-1"}, {"days": "99999999999"}, {"organization": "999999"}, {"nationality": "XX"}],
 )
 def test_invalid_filters_are_reported_at_the_field_not_a_500(admin_client, params):
     expiring_in(10, paternal_surname="Alfa")
@@ -148,7 +149,7 @@ def test_anonymous_is_sent_to_sign_in(client):
 
 @pytest.mark.django_db
 def test_csv_export_streams_the_filtered_rows_with_bom_and_neutralized_formulas(admin_client):
-    dangerous = expiring_in(10, given_names="=HYPERLINK(\"http://evil\")", paternal_surname="Muñoz", nationality="MX")
+    dangerous = expiring_in(10, given_names='=HYPERLINK("http://evil")', paternal_surname="Muñoz", nationality="MX")
     factories.ExpiryReminderFactory(certification=dangerous, stage=30, state=State.SENT, sent_at=timezone.now())
     expiring_in(10, given_names="+52 Pedro", paternal_surname="Ibáñez", nationality="GT")
     expiring_in(200, paternal_surname="Lejano")
@@ -164,7 +165,7 @@ def test_csv_export_streams_the_filtered_rows_with_bom_and_neutralized_formulas(
     assert rows[0][:4] == ["Service number", "Rank", "Given names", "Surnames"]
     assert len(rows) == 2
     (row,) = rows[1:]
-    assert row[2] == "'=HYPERLINK(\"http://evil\")"
+    assert row[2] == '\'=HYPERLINK("http://evil")'
     assert row[3] == "Muñoz Ibáñez"
     assert row[8] == dangerous.code
     assert row[10] == dangerous.expires_on.isoformat()

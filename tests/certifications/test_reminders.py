@@ -235,7 +235,9 @@ def test_the_daily_task_enqueues_one_send_task_per_claimed_reminder(monkeypatch,
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_expiry_reminders.apply(kwargs={"today": TODAY.isoformat()}).get() == 2
 
-    assert sorted(enqueued) == [(pk, {"today": TODAY.isoformat()}) for pk in ExpiryReminder.objects.order_by("pk").values_list("pk", flat=True)]
+    assert sorted(enqueued) == [
+        (pk, {"today": TODAY.isoformat()}) for pk in ExpiryReminder.objects.order_by("pk").values_list("pk", flat=True)
+    ]
     assert set(ExpiryReminder.objects.values_list("state", flat=True)) == {State.PENDING}
 
 
@@ -521,3 +523,32 @@ def test_a_trainee_sees_the_reminders_they_were_sent_and_nobody_elses(trainee_us
     assert mine.type.name in html
     assert "7 days before expiry" in html
     assert trainee_user.trainee.email in html
+
+
+class RefusingBackend(EmailBackend):
+    """A mail server that refuses every recipient with the given SMTP code."""
+
+    code = 550
+
+    def send_messages(self, messages):
+        refused = {address: (RefusingBackend.code, b"No such user") for address in messages[0].recipients()}
+        raise smtplib.SMTPRecipientsRefused(refused)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("code", "state"), [(550, State.UNDELIVERABLE), (450, State.FAILING)])
+def test_addresses_refused_for_good_are_undeliverable_and_temporary_refusals_are_retried(settings, code, state):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    RefusingBackend.code = code
+    certification = certification_expiring_in(7)
+    (claim,) = reminders.sweep(today=TODAY)
+
+    if state == State.FAILING:
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            reminders.deliver(claim.reminder_id, today=TODAY)
+    else:
+        assert reminders.deliver(claim.reminder_id, today=TODAY) == reminders.Outcome.UNDELIVERABLE
+
+    reminder = certification.reminders.get()
+    assert reminder.state == state
+    assert "SMTPRecipientsRefused" in reminder.last_error

@@ -118,6 +118,7 @@ def test_weekly_digest_goes_to_administrators_with_expiring_and_undelivered(mail
     assert "Sincorreo" in english.body
     assert "Lejano" not in english.body and later.trainee.service_number not in english.body
     assert "[Undeliverable]" in english.body
+    assert "No email address for the trainee nor the training officer." in english.body
     assert "/certifications/expiring/?days=30" in english.body
     assert english.alternatives[0][1] == "text/html"
     assert instructor.email not in [m.to[0] for m in mailoutbox]

@@ -58,7 +58,9 @@ class Command(BaseCommand):
         counts = {}
         for reminder in sorted(rows, key=lambda r: position[r.pk]):
             counts[reminder.state] = counts.get(reminder.state, 0) + 1
-            detail = ", ".join(reminder.recipients) if reminder.state == ExpiryReminder.State.SENT else reminder.last_error
+            detail = (
+                ", ".join(reminder.recipients) if reminder.state == ExpiryReminder.State.SENT else reminder.last_error
+            )
             self.stdout.write(
                 f"{reminder.state}: {reminder.stage}-day reminder · {describe(reminder.certification, today)}"
                 + (f" · {detail}" if detail else "")
