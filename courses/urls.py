@@ -8,7 +8,22 @@ app_name = "courses"
 
 urlpatterns = [
     path("courses/", views.course_list, name="course-list"),
+    path("courses/new/", views.course_create, name="course-create"),
+    path("courses/<int:pk>/", views.course_detail, name="course-detail"),
+    path("courses/<int:pk>/edit/", views.course_edit, name="course-edit"),
     path("sessions/", views.session_list, name="session-list"),
+    path("sessions/new/", views.session_create, name="session-create"),
     path("sessions/<int:pk>/", views.session_detail, name="session-detail"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session-edit"),
+    path("sessions/<int:pk>/enrol/", views.session_enrol, name="session-enrol"),
+    path("sessions/<int:pk>/enrol/search/", views.session_enrol_search, name="session-enrol-search"),
+    path(
+        "sessions/<int:pk>/enrollments/<int:enrollment_pk>/withdraw/",
+        views.enrollment_withdraw,
+        name="enrollment-withdraw",
+    ),
+    path("sessions/<int:pk>/results/", views.session_results, name="session-results"),
+    path("sessions/<int:pk>/finalize/", views.session_finalize, name="session-finalize"),
+    path("sessions/<int:pk>/reopen/", views.session_reopen, name="session-reopen"),
     path("sessions/<int:pk>/history/", history_views.session_history, name="session-history"),
 ]

@@ -1,0 +1,337 @@
+"""The instructor's results grid: who may use it, one POST for the whole class, errors at the
+field with nothing saved, the finalized grid, and a query count that does not grow with the class."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from courses.models import CourseSession, Enrollment
+from tests import factories
+
+PREFIX = "form"
+
+
+@pytest.fixture
+def graded_class(session, trainee_user):
+    """`session` (taught by `instructor`, pass mark 60) with three enrolled trainees
+    (`trainee_user` among them), one waitlisted and one withdrawn."""
+    session.course.pass_mark = 60
+    session.course.save()
+    factories.EnrollmentFactory(session=session, trainee=trainee_user.trainee)
+    factories.EnrollmentFactory(session=session, trainee__given_names="María José", trainee__paternal_surname="Núñez")
+    factories.EnrollmentFactory(session=session, trainee__given_names="Jesús", trainee__paternal_surname="Peña")
+    factories.EnrollmentFactory(session=session, status=Enrollment.Status.WAITLISTED)
+    factories.EnrollmentFactory(session=session, status=Enrollment.Status.WITHDRAWN)
+    return session
+
+
+def _url(session):
+    return reverse("courses:session-results", args=[session.pk])
+
+
+def _enrolled(session):
+    return list(session.enrollments.filter(status="enrolled").order_by("pk"))
+
+
+def _grid_data(enrollments, rows):
+    """POST data of the grid: rows maps enrolment -> (result, score, attendance, remarks)."""
+    data = {
+        f"{PREFIX}-TOTAL_FORMS": str(len(enrollments)),
+        f"{PREFIX}-INITIAL_FORMS": str(len(enrollments)),
+        f"{PREFIX}-MIN_NUM_FORMS": "0",
+        f"{PREFIX}-MAX_NUM_FORMS": "1000",
+    }
+    for index, enrollment in enumerate(enrollments):
+        result, score, attendance, remarks = rows.get(enrollment, ("pending", "", "", ""))
+        data.update(
+            {
+                f"{PREFIX}-{index}-enrollment": str(enrollment.pk),
+                f"{PREFIX}-{index}-result": result,
+                f"{PREFIX}-{index}-score": score,
+                f"{PREFIX}-{index}-attendance": attendance,
+                f"{PREFIX}-{index}-remarks": remarks,
+            }
+        )
+    return data
+
+
+def _snapshot(session):
+    return list(
+        session.enrollments.order_by("pk").values_list("pk", "status", "result", "score", "attendance", "remarks")
+    )
+
+
+# --- Who may use the grid ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("trainee", 404),
+        ("other_trainee", 404),
+        ("instructor", 200),
+        ("other_instructor", 404),
+        ("admin", 200),
+    ],
+)
+def test_grid_is_for_the_session_instructors_and_administrators(
+    client, graded_class, role, expected, admin_user, instructor, other_instructor, trainee_user, other_trainee_user
+):
+    user = {
+        "trainee": trainee_user,
+        "other_trainee": other_trainee_user,
+        "instructor": instructor,
+        "other_instructor": other_instructor,
+        "admin": admin_user,
+    }[role]
+    client.force_login(user)
+
+    assert client.get(_url(graded_class)).status_code == expected
+
+
+def test_anonymous_is_sent_to_sign_in(client, graded_class):
+    response = client.get(_url(graded_class))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("intruder", ["other_instructor", "trainee_user"])
+def test_someone_else_posting_results_is_refused_and_nothing_changes(client, graded_class, request, intruder):
+    client.force_login(request.getfixturevalue(intruder))
+    enrollments = _enrolled(graded_class)
+    before = _snapshot(graded_class)
+
+    response = client.post(
+        _url(graded_class), _grid_data(enrollments, {e: ("failed", "10", "50", "hacked") for e in enrollments})
+    )
+
+    assert response.status_code == 404
+    assert _snapshot(graded_class) == before
+
+
+# --- Showing and saving ------------------------------------------------------------------
+
+
+def test_grid_lists_only_enrolled_trainees_with_labelled_inputs(client, instructor, graded_class):
+    client.force_login(instructor)
+
+    html = client.get(_url(graded_class)).content.decode()
+
+    for enrollment in graded_class.enrollments.select_related("trainee"):
+        name = enrollment.trainee.full_name
+        listed = f'aria-label="Result for {name}"' in html
+        assert listed == (enrollment.status == "enrolled"), name
+        if listed:
+            for label in ("Score", "Attendance", "Remarks"):
+                assert f'aria-label="{label} for {name}"' in html
+    assert re.search(r"<button[^>]*>\s*Save results", html)
+
+
+def test_grid_saves_every_row_in_one_post(client, instructor, graded_class):
+    client.force_login(instructor)
+    first, second, third = _enrolled(graded_class)
+    rows = {
+        first: ("passed", "92.5", "100", "Excelente desempeño."),
+        second: ("failed", "41", "85", "Debe repetir el módulo."),
+        third: ("incomplete", "", "40", ""),
+    }
+
+    response = client.post(_url(graded_class), _grid_data([first, second, third], rows), follow=True)
+
+    assert response.redirect_chain[-1][0] == _url(graded_class)
+    assert "Results saved" in response.content.decode()
+    saved = {e.pk: (e.result, e.score, e.attendance, e.remarks) for e in _enrolled(graded_class)}
+    assert saved == {
+        first.pk: ("passed", Decimal("92.5"), 100, "Excelente desempeño."),
+        second.pk: ("failed", Decimal("41"), 85, "Debe repetir el módulo."),
+        third.pk: ("incomplete", None, 40, ""),
+    }
+    assert set(graded_class.enrollments.filter(status="enrolled").values_list("recorded_by", flat=True)) == {
+        instructor.pk
+    }
+    # The waitlisted and withdrawn were not touched.
+    assert set(graded_class.enrollments.exclude(status="enrolled").values_list("result", flat=True)) == {"pending"}
+
+
+def test_administrator_saves_the_grid_too(client, admin_user, graded_class):
+    client.force_login(admin_user)
+    enrollments = _enrolled(graded_class)
+
+    client.post(_url(graded_class), _grid_data(enrollments, {enrollments[0]: ("passed", "75", "90", "")}))
+
+    enrollments[0].refresh_from_db()
+    assert (enrollments[0].result, enrollments[0].recorded_by) == ("passed", admin_user)
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "message"),
+    [
+        (("failed", "101", "90", ""), "score", "less than or equal to 100"),
+        (("failed", "-1", "90", ""), "score", "greater than or equal to 0"),
+        (("failed", "abc", "90", ""), "score", "Enter a number"),
+        (("failed", "50", "120", ""), "attendance", "less than or equal to 100"),
+        (("passed", "55", "90", ""), "score", "below the pass mark 60"),
+        (("passed", "", "90", ""), "score", "needs a score"),
+        (("excellent", "80", "90", ""), "result", "Select a valid choice"),
+    ],
+)
+def test_an_invalid_row_shows_its_error_at_the_field_and_saves_nothing(
+    client, instructor, graded_class, row, field, message
+):
+    client.force_login(instructor)
+    first, second, third = _enrolled(graded_class)
+    before = _snapshot(graded_class)
+    rows = {first: ("passed", "90", "100", "Bien"), second: row, third: ("failed", "20", "80", "")}
+
+    response = client.post(_url(graded_class), _grid_data([first, second, third], rows))
+
+    assert response.status_code == 200
+    forms = response.context["formset"].forms
+    assert list(forms[1].errors) == [field]
+    assert message in str(forms[1].errors[field])
+    assert not forms[0].errors and not forms[2].errors
+    assert _snapshot(graded_class) == before
+    html = response.content.decode()
+    # The person's input is kept, the bad field marked.
+    assert 'value="Bien"' not in html  # a textarea keeps its text between the tags
+    assert re.search(r">\s*Bien</textarea>", html)
+    assert "is-invalid" in html
+    assert "nothing was saved" in html
+
+
+def test_a_row_of_someone_not_enrolled_saves_nothing(client, instructor, graded_class):
+    client.force_login(instructor)
+    enrollments = _enrolled(graded_class)
+    waiting = graded_class.enrollments.get(status="waitlisted")
+    elsewhere = factories.EnrollmentFactory()
+    before = _snapshot(graded_class)
+
+    for stranger in (waiting, elsewhere):
+        rows = {e: ("failed", "10", "10", "") for e in enrollments + [stranger]}
+        response = client.post(_url(graded_class), _grid_data(enrollments + [stranger], rows))
+        assert response.status_code == 200
+        assert "not an enrolled trainee" in response.content.decode()
+
+    assert _snapshot(graded_class) == before
+    elsewhere.refresh_from_db()
+    assert elsewhere.result == "pending"
+
+
+def test_the_same_trainee_twice_saves_nothing(client, instructor, graded_class):
+    client.force_login(instructor)
+    first, second, _third = _enrolled(graded_class)
+    before = _snapshot(graded_class)
+    data = _grid_data([first, second], {first: ("passed", "90", "", ""), second: ("failed", "10", "", "")})
+    data[f"{PREFIX}-1-enrollment"] = str(first.pk)
+
+    response = client.post(_url(graded_class), data)
+
+    assert "appears twice" in response.content.decode()
+    assert _snapshot(graded_class) == before
+
+
+def test_a_tampered_management_form_is_an_error_not_a_crash(client, instructor, graded_class):
+    client.force_login(instructor)
+
+    response = client.post(_url(graded_class), {"form-TOTAL_FORMS": "x"})
+
+    assert response.status_code == 200
+    assert "nothing was saved" in response.content.decode().lower()
+
+
+# --- The finalized grid ------------------------------------------------------------------
+
+
+@pytest.fixture
+def finalized_class(graded_class):
+    graded_class.enrollments.filter(status="enrolled").update(result="failed", score=10)
+    CourseSession.objects.filter(pk=graded_class.pk).update(status=CourseSession.Status.FINALIZED)
+    graded_class.refresh_from_db()
+    return graded_class
+
+
+def test_finalized_grid_is_read_only(client, instructor, finalized_class):
+    client.force_login(instructor)
+
+    html = client.get(_url(finalized_class)).content.decode()
+
+    assert "Save results" not in html
+    assert re.search(r'<select[^>]*aria-label="Result for [^"]+"[^>]*disabled', html) or re.search(
+        r'<select[^>]*disabled[^>]*aria-label="Result for', html
+    )
+    assert "Finalize session" not in html
+
+
+@pytest.mark.parametrize("role", ["instructor", "admin_user"])
+def test_finalized_grid_refuses_post(client, request, finalized_class, role):
+    client.force_login(request.getfixturevalue(role))
+    enrollments = _enrolled(finalized_class)
+    before = _snapshot(finalized_class)
+
+    response = client.post(
+        _url(finalized_class),
+        _grid_data(enrollments, {e: ("passed", "99", "100", "") for e in enrollments}),
+        follow=True,
+    )
+
+    assert "finalized" in response.content.decode()
+    assert _snapshot(finalized_class) == before
+
+
+def test_finalize_button_on_the_grid_returns_to_the_grid(client, instructor, graded_class):
+    client.force_login(instructor)
+    graded_class.enrollments.filter(status="enrolled").update(result="passed", score=80)
+    html = client.get(_url(graded_class)).content.decode()
+    assert reverse("courses:session-finalize", args=[graded_class.pk]) in html
+
+    response = client.post(reverse("courses:session-finalize", args=[graded_class.pk]), {"next": "results"})
+
+    assert response["Location"] == _url(graded_class)
+    graded_class.refresh_from_db()
+    assert graded_class.status == "finalized"
+
+
+# --- Query budget ------------------------------------------------------------------------
+
+
+def _class_of(size, instructor):
+    session = factories.CourseSessionFactory(instructors=[instructor], capacity=size, course__pass_mark=50)
+    factories.EnrollmentFactory.create_batch(size, session=session)
+    return session
+
+
+def _queries(client, method, url, data=None):
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code in (200, 302)
+    return len(captured)
+
+
+@pytest.mark.parametrize("role", ["instructor", "admin_user"])
+def test_grid_query_count_does_not_grow_with_the_class(client, request, instructor, role):
+    client.force_login(request.getfixturevalue(role))
+    small, large = _class_of(3, instructor), _class_of(30, instructor)
+    client.get(_url(small))  # warm per-process caches
+
+    get_counts = [_queries(client, "get", _url(session)) for session in (small, large)]
+
+    def saving(session):
+        enrollments = _enrolled(session)
+        return _grid_data(enrollments, {e: ("passed", "75", "90", f"Fila {e.pk}") for e in enrollments})
+
+    post_counts = [_queries(client, "post", _url(session), saving(session)) for session in (small, large)]
+    assert set(_enrolled(large)[0].__class__.objects.filter(session=large).values_list("result", flat=True)) == {
+        "passed"
+    }
+
+    def invalid(session):
+        enrollments = _enrolled(session)
+        return _grid_data(enrollments, {e: ("passed", "10", "90", "") for e in enrollments})
+
+    invalid_counts = [_queries(client, "post", _url(session), invalid(session)) for session in (small, large)]
+    assert get_counts[0] == get_counts[1]
+    assert post_counts[0] == post_counts[1]
+    assert invalid_counts[0] == invalid_counts[1]
