@@ -16,7 +16,25 @@ from .models import Course, CourseSession, Enrollment
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CourseForm(forms.ModelForm):
+class NamedInputsMixin:
+    """Give each single-input field its label as aria-label too.
+
+    crispy-forms' label markup wraps the text in whitespace, which tools that match a label by
+    pattern (browser tests, some assistive software) see as part of the name; the aria-label
+    carries the same words without it. Checkbox and radio groups keep their per-option labels.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if widget.is_hidden or isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                continue
+            if field.label:
+                widget.attrs.setdefault("aria-label", str(field.label))
+
+
+class CourseForm(NamedInputsMixin, forms.ModelForm):
     class Meta:
         model = Course
         fields = [
@@ -61,7 +79,7 @@ class InstructorChoiceField(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.username
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(NamedInputsMixin, forms.ModelForm):
     """A session's schedule, seats, instructors and status.
 
     Finalized is not offered as a status: a session is finalized through its finalize button
@@ -97,11 +115,14 @@ class SessionForm(forms.ModelForm):
         )
         status = self.fields["status"]
         if instance.pk and instance.is_finalized:
-            status.disabled = True
-            status.help_text = _("Reopen the session to change its status.")
+            # Certificates were issued from these values: they change only after a reopen.
+            for name in ("course", "starts_on", "ends_on", "capacity", "status"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("The session is finalized: reopen it to change this.")
         else:
             status.choices = [choice for choice in status.choices if choice[0] != CourseSession.Status.FINALIZED.value]
-        self.fields["capacity"].help_text = _("When seats are added, waitlisted trainees move up in order.")
+        if not self.fields["capacity"].disabled:
+            self.fields["capacity"].help_text = _("When seats are added, waitlisted trainees move up in order.")
 
     def clean_capacity(self):
         capacity = self.cleaned_data.get("capacity")
@@ -127,7 +148,7 @@ class EnrolForm(forms.Form):
         self.fields["trainee"].queryset = trainees
 
 
-class OverrideEnrolForm(EnrolForm):
+class OverrideEnrolForm(NamedInputsMixin, EnrolForm):
     """Enrol despite missing prerequisites; the reason is recorded on the enrolment."""
 
     override_reason = forms.CharField(
@@ -144,7 +165,7 @@ class OverrideEnrolForm(EnrolForm):
         return reason
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(NamedInputsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason for reopening"),
         max_length=2000,

@@ -26,6 +26,7 @@ from .models import Course, CourseSession, Enrollment
 
 PAGE_SIZE = 25
 SEARCH_LIMIT = 10
+SEARCH_MAX_LENGTH = 100
 NAME_ORDER = ("trainee__paternal_surname", "trainee__maternal_surname", "trainee__given_names", "pk")
 
 
@@ -213,7 +214,7 @@ def _session_context(request, session, **extra):
     waitlist = [e for e in rows if e.status == Enrollment.Status.WAITLISTED]  # first come, first served
     withdrawn = sorted((e for e in rows if e.status == Enrollment.Status.WITHDRAWN), key=by_name)
     open_for_changes = session.status not in (CourseSession.Status.FINALIZED, CourseSession.Status.CANCELLED)
-    q = request.GET.get("q", "") if administrator else ""
+    q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH] if administrator else ""
     search_results, more_results = (
         _search_trainees(request, session, q) if administrator and open_for_changes else ([], False)
     )
@@ -252,7 +253,7 @@ def session_detail(request, pk):
 def session_enrol_search(request, pk):
     """The enrol box's matches (htmx partial); without JavaScript the search form reloads the page."""
     session = _visible_session(request.user, pk)
-    q = request.GET.get("q", "")
+    q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
     results, more = _search_trainees(request, session, q)
     return render(
         request,

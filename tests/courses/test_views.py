@@ -420,6 +420,10 @@ def test_a_finalized_session_keeps_its_status_when_edited(client, admin_user):
 
     session.refresh_from_db()
     assert (session.status, session.location) == ("finalized", "Campo Militar 1")
+    # Certificates were issued from the dates: they too wait for a reopen.
+    client.post(reverse("courses:session-edit", args=[session.pk]), {**data, "ends_on": "2026-12-31"})
+    session.refresh_from_db()
+    assert session.ends_on == datetime.date(2026, 3, 13)
 
 
 # --- Enrolment ---------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def people():
 
 def test_trainee_list_search_and_nationality_filter(page, live_server, sign_in, people):
     sign_in("coordinadora")
-    page.get_by_role("navigation").get_by_role("link", name="Trainees", exact=True).click()
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Trainees", exact=True).click()
     expect(page).to_have_url(re.compile(r"/trainees/$"))
     main = page.get_by_role("main")
     for person in people.values():

@@ -108,3 +108,4 @@ def test_instructor_records_the_whole_class_and_finalizes(page, live_server, sig
         expect(result_field).to_be_disabled()
     else:
         expect(page.get_by_role("row").filter(has_text=name)).to_contain_text("Failed")
+    page.screenshot(path="/tmp/e2e-instructor-finalized.png", full_page=True)
