@@ -9,6 +9,8 @@ app_name = "trainees"
 urlpatterns = [
     path("me/", views.me, name="me"),
     path("trainees/", views.trainee_list, name="list"),
+    path("trainees/new/", views.trainee_create, name="create"),
     path("trainees/<int:pk>/", views.trainee_detail, name="detail"),
+    path("trainees/<int:pk>/edit/", views.trainee_edit, name="edit"),
     path("trainees/<int:pk>/history/", history_views.trainee_history, name="history"),
 ]

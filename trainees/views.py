@@ -1,15 +1,98 @@
-"""Trainee pages: the administrators' list, a trainee's record, and /me/ for the trainee."""
+"""Trainee pages: the administrators' list, a trainee's record, and /me/ for the trainee.
 
-from django.http import HttpResponse
+Records are fetched through Trainee.objects.visible_to(user), so a trainee cannot reach
+another trainee's record by editing the URL (404). Enrolments, certifications and reminders
+are read through reverse relations: this app imports neither courses nor certifications.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from cecopam.permissions import administrator_required
+
+from .filters import filtered_trainees
+from .forms import TraineeForm
+from .models import Trainee
+
+TRAINEES_PER_PAGE = 50
 
 
-def me(request):
-    return HttpResponse("TODO")
+def _with_record(queryset):
+    """Everything the record page shows, in a fixed number of queries whatever its length."""
+    return queryset.select_related("organization", "user").prefetch_related(
+        "languages",
+        "enrollments__session__course",
+        "certifications__type",
+        "certifications__enrollment__session__course",
+        "certifications__reminders",
+    )
 
 
+def _record_context(trainee):
+    enrollments = sorted(trainee.enrollments.all(), key=lambda e: (e.session.starts_on, e.pk), reverse=True)
+    certifications = sorted(trainee.certifications.all(), key=lambda c: (c.issued_on, c.pk), reverse=True)
+    reminders_sent = sorted(
+        (
+            reminder
+            for certification in certifications
+            for reminder in certification.reminders.all()
+            if reminder.state == "sent"
+        ),
+        key=lambda r: (r.sent_at is not None, r.sent_at),
+        reverse=True,
+    )
+    return {
+        "trainee": trainee,
+        "enrollments": enrollments,
+        "certifications": certifications,
+        "reminders_sent": reminders_sent,
+    }
+
+
+@administrator_required
 def trainee_list(request):
-    return HttpResponse("TODO")
+    filterset = filtered_trainees(request.GET, request.user)
+    page = Paginator(filterset.qs, TRAINEES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "trainees/trainee_list.html",
+        {"filter": filterset, "page_obj": page, "trainees": page.object_list},
+    )
 
 
+@login_required
 def trainee_detail(request, pk):
-    return HttpResponse("TODO")
+    trainee = get_object_or_404(_with_record(Trainee.objects.visible_to(request.user)), pk=pk)
+    return render(request, "trainees/trainee_detail.html", _record_context(trainee))
+
+
+@login_required
+def me(request):
+    trainee = _with_record(Trainee.objects.filter(user=request.user)).first()
+    if trainee is None:
+        return render(request, "trainees/me_unlinked.html")
+    return render(request, "trainees/me.html", _record_context(trainee))
+
+
+@administrator_required
+def trainee_create(request):
+    form = TraineeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        trainee = form.save()
+        messages.success(request, _("Trainee %(name)s created.") % {"name": trainee.full_name})
+        return redirect("trainees:detail", pk=trainee.pk)
+    return render(request, "trainees/trainee_form.html", {"form": form})
+
+
+@administrator_required
+def trainee_edit(request, pk):
+    trainee = get_object_or_404(Trainee.objects.visible_to(request.user), pk=pk)
+    form = TraineeForm(request.POST or None, instance=trainee)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Changes to %(name)s saved.") % {"name": trainee.full_name})
+        return redirect("trainees:detail", pk=trainee.pk)
+    return render(request, "trainees/trainee_form.html", {"form": form, "trainee": trainee})

@@ -1,0 +1,45 @@
+"""Forms for creating and editing a trainee."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Trainee
+
+
+class TraineeForm(forms.ModelForm):
+    class Meta:
+        model = Trainee
+        fields = [
+            "service_number",
+            "nationality",
+            "rank",
+            "given_names",
+            "paternal_surname",
+            "maternal_surname",
+            "category",
+            "branch",
+            "organization",
+            "gender",
+            "email",
+            "phone",
+            "status",
+            "preferred_language",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        service_number = cleaned.get("service_number")
+        nationality = cleaned.get("nationality")
+        if service_number and nationality:
+            clash = Trainee.objects.filter(service_number=service_number, nationality=nationality)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error(
+                    "service_number",
+                    _("Another trainee of this nationality already has service number %(number)s.")
+                    % {"number": service_number},
+                )
+        # A field with an error is left out of the model's constraint check, so this message
+        # replaces the generic unique-constraint one instead of doubling it.
+        return cleaned
