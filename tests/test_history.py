@@ -275,3 +275,27 @@ def test_history_is_not_reachable_through_the_admin(settings):
     assert "pghistory.admin" not in settings.INSTALLED_APPS
     for model in (Trainee, CourseSession, Enrollment, Certification):
         assert not admin.site.is_registered(model.pgh_event_model)
+
+
+def test_results_grid_post_is_recorded_with_the_instructor_and_both_values(admin_client, graded_session, instructor):
+    """Through the real page: the instructor saves the grid; the history names them with old and new values."""
+    from tests.courses.test_results_grid import _grid_data
+
+    enrollment = factories.EnrollmentFactory(
+        session=graded_session, trainee__given_names="Jesús", trainee__paternal_surname="Peña"
+    )
+    instructor_client = Client(headers={"accept-language": "en"})
+    instructor_client.force_login(instructor)
+    response = instructor_client.post(
+        reverse("courses:session-results", args=[graded_session.pk]),
+        _grid_data([enrollment], {enrollment: ("passed", "91", "100", "Muy bien")}),
+    )
+    assert response.status_code == 302
+
+    event = Enrollment.pgh_event_model.objects.filter(pgh_obj_id=enrollment.pk, pgh_label="update").get()
+    assert event.pgh_context.metadata["user"] == instructor.pk
+    text = _text(admin_client.get(reverse("courses:session-history", args=[graded_session.pk])))
+    assert "Enrolment of Jesús Peña" in text
+    assert "by Iván Ortega" in text
+    assert "Result Pending Passed" in text
+    assert "Score — 91" in text
