@@ -591,8 +591,6 @@ def _results_for(enrollments, *, course, rng, force_pass=()):
                 "attendance": rng.randint(88, 100),
                 "remarks": rng.choice(REMARKS_PASSED),
             }
-            if enrollment.trainee_id in force_pass:
-                row["score"] = Decimal("91.5")
         elif outcome == "failed":
             row = {
                 "result": Enrollment.Result.FAILED,

@@ -100,11 +100,10 @@ def test_trainee_sees_only_their_own_record(page, live_server, sign_in, two_trai
 
     for state, label in [("valid", "Valid"), ("expiring", "Expiring"), ("expired", "Expired")]:
         certificate = certificates[state]
-        row = main.get_by_role("row").filter(has_text=certificate.type.name)
-        if not row.count():  # certificates shown as cards or list items rather than a table
-            row = main.get_by_role("listitem").filter(has_text=certificate.type.name)
-        expect(row.first).to_contain_text(label)
-        expect(row.first).to_contain_text(_shown(certificate.expires_on))
+        # Case-sensitive: the course "Legal Use of Force" has a row of its own.
+        row = main.get_by_role("row").filter(has_text=re.compile(re.escape(certificate.type.name)))
+        expect(row).to_contain_text(label)
+        expect(row).to_contain_text(_shown(certificate.expires_on))
     page.screenshot(path="/tmp/e2e-trainee.png", full_page=True)
 
     # Nothing of the other trainee, who sat the same session.
