@@ -5,6 +5,13 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 is slow on purpose; tests hash with MD5 unless marked `argon2` (those that check hashing)."""
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
 @pytest.fixture
 def admin_user(db):
     return factories.AdministratorFactory(username="admin1", first_name="Adriana", last_name="Sánchez")

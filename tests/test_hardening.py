@@ -369,11 +369,13 @@ def test_check_deploy_passes_with_production_settings():
 # --- Passwords -----------------------------------------------------------------------------------
 
 
+@pytest.mark.argon2
 def test_new_passwords_are_hashed_with_argon2(db):
     user = factories.UserFactory()
     assert user.password.startswith("argon2$argon2id$")
 
 
+@pytest.mark.argon2
 def test_password_change_refuses_nine_characters_and_accepts_a_long_one(trainee_user):
     client = _client()
     client.force_login(trainee_user)
