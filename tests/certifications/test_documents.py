@@ -347,3 +347,17 @@ def test_rendering_cost_is_measured(holder, certification, capsys):
         print(
             f"\ncertificate: {certificate_seconds * 1000:.0f} ms; 40-course transcript: {transcript_seconds * 1000:.0f} ms"
         )
+
+
+def test_record_pages_link_to_the_documents(client, admin_user, trainee_user, holder, certification):
+    client.force_login(admin_user)
+    body = client.get(reverse("trainees:detail", args=[holder.pk])).content.decode()
+    assert reverse("certifications:certificate", args=[certification.pk]) in body
+    assert reverse("trainees:transcript", args=[holder.pk]) in body
+    assert reverse("certifications:revoke", args=[certification.pk]) in body
+
+    client.force_login(trainee_user)
+    body = client.get(reverse("trainees:me")).content.decode()
+    assert reverse("certifications:certificate", args=[certification.pk]) in body
+    assert reverse("trainees:my-transcript") in body
+    assert reverse("certifications:revoke", args=[certification.pk]) not in body

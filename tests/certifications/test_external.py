@@ -224,3 +224,15 @@ def test_certification_without_a_scan_has_no_scan_download(client, trainee_user,
 def test_external_certification_gets_no_cecopam_certificate(client, trainee_user, external):
     client.force_login(trainee_user)
     assert client.get(reverse("certifications:certificate", args=[external.pk])).status_code == 404
+
+
+def test_record_shows_the_external_certification_marked_with_its_scan_and_no_certificate(
+    client, admin_user, trainee_user, external
+):
+    for user in (admin_user, trainee_user):
+        client.force_login(user)
+        url = reverse("trainees:detail", args=[external.trainee_id]) if user == admin_user else reverse("trainees:me")
+        body = client.get(url).content.decode()
+        assert "External" in body and "UNITAR" in body
+        assert reverse("certifications:scan", args=[external.pk]) in body
+        assert reverse("certifications:certificate", args=[external.pk]) not in body

@@ -291,3 +291,17 @@ def test_only_administrators_may_revoke(client, request, certification, who):
 def test_revoking_an_unknown_certification_is_not_found(client, admin_user):
     client.force_login(admin_user)
     assert client.post(reverse("certifications:revoke", args=[999999]), {"reason": "x"}).status_code == 404
+
+
+def test_record_shows_the_revocation_and_its_reason(client, admin_user, trainee_user, certification):
+    client.force_login(admin_user)
+    client.post(revoke_url(certification), {"reason": "Resultado anulado por el comité"})
+    for user, url in (
+        (admin_user, reverse("trainees:detail", args=[certification.trainee_id])),
+        (trainee_user, reverse("trainees:me")),
+    ):
+        client.force_login(user)
+        body = client.get(url).content.decode()
+        assert "Revoked" in body and "Resultado anulado por el comité" in body
+        assert reverse("certifications:certificate", args=[certification.pk]) not in body
+        assert reverse("certifications:revoke", args=[certification.pk]) not in body
