@@ -4,10 +4,24 @@ from django.utils.translation import gettext_lazy as _
 
 from cecopam.admin import AdministratorsOnlyMixin
 
-from .models import User
+from .models import ExportLog, User
 
 
 @admin.register(User)
 class UserAdmin(AdministratorsOnlyMixin, BaseUserAdmin):
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Preferences"), {"fields": ("language",)}))
     list_display = ("username", "email", "first_name", "last_name", "is_active", "is_staff")
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(AdministratorsOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "user", "kind", "row_count")
+    list_filter = ("kind",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("created_at", "user", "kind", "parameters", "row_count")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

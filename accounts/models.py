@@ -21,3 +21,27 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+
+class ExportLog(models.Model):
+    """Who exported what, when: every roster and list export writes one row."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    kind = models.CharField(_("export"), max_length=40)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    created_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+        ordering = ["-created_at"]
+        indexes = [
+            # The admin's export log, newest first.
+            models.Index(fields=["-created_at"], name="exportlog_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} — {self.created_at:%Y-%m-%d %H:%M}"

@@ -64,15 +64,23 @@ def _xlsx_value(value):
     return value
 
 
-def xlsx_response(header, rows, filename, *, title="Sheet"):
+def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_columns=()):
     """An XLSX download written in openpyxl's write-only mode (memory stays flat whatever the
-    number of rows) into a temporary file that is streamed back."""
+    number of rows) into a temporary file that is streamed back.
+
+    The header row is bold and frozen; `widths` (characters per column) default to fit the
+    header; columns listed in `date_columns` (indexes) get a date format."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
+    sheet.freeze_panes = "A2"
+    for index, name in enumerate(header):
+        width = widths[index] if widths else 0
+        sheet.column_dimensions[get_column_letter(index + 1)].width = max(width, len(str(name)) + 2, 8)
     bold = Font(bold=True)
     header_cells = []
     for name in header:
@@ -81,7 +89,13 @@ def xlsx_response(header, rows, filename, *, title="Sheet"):
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([_xlsx_value(cell) for cell in row])
+        cells = [_xlsx_value(cell) for cell in row]
+        for index in date_columns:
+            if cells[index] not in ("", None):
+                cell = WriteOnlyCell(sheet, value=cells[index])
+                cell.number_format = "yyyy-mm-dd"
+                cells[index] = cell
+        sheet.append(cells)
     output = tempfile.TemporaryFile()  # noqa: SIM115  closed by FileResponse
     workbook.save(output)
     output.seek(0)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cecopam.permissions import administrator_required, is_administrator, staff_required
 from trainees.models import Trainee
 
-from . import services
+from . import exports, services
 from .filters import PERIODS, CourseFilter, SessionFilter
 from .forms import CourseForm, EnrolForm, OverrideEnrolForm, ReopenForm, ResultsFormSet, SessionForm
 from .models import Course, CourseSession, Enrollment
@@ -446,3 +447,29 @@ def session_results(request, pk):
             "can_finalize": open_for_changes,
         },
     )
+
+
+def _roster_session(request, pk):
+    """Rosters are for administrators and the session's instructors; anyone else gets 404."""
+    return get_object_or_404(CourseSession.objects.recordable_by(request.user).select_related("course"), pk=pk)
+
+
+@login_required
+@require_GET
+def roster_csv(request, pk):
+    return exports.roster_csv_response(_roster_session(request, pk), user=request.user)
+
+
+@login_required
+@require_GET
+def roster_xlsx(request, pk):
+    return exports.roster_xlsx_response(_roster_session(request, pk), user=request.user)
+
+
+@login_required
+@require_GET
+def roster_pdf(request, pk):
+    session = _roster_session(request, pk)
+    response = HttpResponse(exports.roster_pdf_bytes(session, user=request.user), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="roster-{session.code}.pdf"'
+    return response
