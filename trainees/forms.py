@@ -35,11 +35,12 @@ class TraineeForm(forms.ModelForm):
             if self.instance.pk:
                 clash = clash.exclude(pk=self.instance.pk)
             if clash.exists():
-                self.add_error(
-                    "service_number",
-                    _("Another trainee of this nationality already has service number %(number)s.")
-                    % {"number": service_number},
-                )
+                self.add_error("service_number", self.duplicate_service_number_message())
         # A field with an error is left out of the model's constraint check, so this message
         # replaces the generic unique-constraint one instead of doubling it.
         return cleaned
+
+    def duplicate_service_number_message(self):
+        return _("Another trainee of this nationality already has service number %(number)s.") % {
+            "number": self.cleaned_data.get("service_number", "")
+        }

@@ -8,6 +8,7 @@ are read through reverse relations: this app imports neither courses nor certifi
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -77,11 +78,24 @@ def me(request):
     return render(request, "trainees/me.html", _record_context(trainee))
 
 
+def _save(form):
+    """Save the form; a service number taken by a concurrent save becomes a field error.
+
+    The form's own check catches the usual duplicate; this covers two administrators saving
+    the same number at the same moment, when only the database constraint sees the clash.
+    """
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        form.add_error("service_number", form.duplicate_service_number_message())
+        return None
+
+
 @administrator_required
 def trainee_create(request):
     form = TraineeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        trainee = form.save()
+    if request.method == "POST" and form.is_valid() and (trainee := _save(form)):
         messages.success(request, _("Trainee %(name)s created.") % {"name": trainee.full_name})
         return redirect("trainees:detail", pk=trainee.pk)
     return render(request, "trainees/trainee_form.html", {"form": form})
@@ -91,8 +105,7 @@ def trainee_create(request):
 def trainee_edit(request, pk):
     trainee = get_object_or_404(Trainee.objects.visible_to(request.user), pk=pk)
     form = TraineeForm(request.POST or None, instance=trainee)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and _save(form):
         messages.success(request, _("Changes to %(name)s saved.") % {"name": trainee.full_name})
         return redirect("trainees:detail", pk=trainee.pk)
     return render(request, "trainees/trainee_form.html", {"form": form, "trainee": trainee})
