@@ -62,6 +62,9 @@ ACCESS = {
     "courses:session-finalize": (LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "courses:session-reopen": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "courses:session-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "courses:roster-csv": (LOGIN, GONE, GONE, OK, GONE, OK),
+    "courses:roster-xlsx": (LOGIN, GONE, GONE, OK, GONE, OK),
+    "courses:roster-pdf": (LOGIN, GONE, GONE, OK, GONE, OK),
     "certifications:expiring": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:certificate": (LOGIN, OK, GONE, GONE, GONE, OK),
     "certifications:scan": (LOGIN, GONE, GONE, GONE, GONE, GONE),  # this certificate has no scan
@@ -118,7 +121,10 @@ def world(db, django_db_blocker):
         "verify": {"code": certification.code},
     }
     for name in ACCESS:
-        if name.startswith("courses:session-") and name not in ("courses:session-list", "courses:session-create"):
+        if name.startswith(("courses:session-", "courses:roster-")) and name not in (
+            "courses:session-list",
+            "courses:session-create",
+        ):
             kwargs.setdefault(name, {"pk": session.pk})
         elif name.startswith("certifications:") and name not in (
             "certifications:expiring",

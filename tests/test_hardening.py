@@ -303,6 +303,8 @@ def _production_env(**extra):
         "PYTHONPATH": str(BASE_DIR),
         **extra,
     }
+    # Set for Playwright's event loop when browser tests share this process; never in production.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -21,13 +22,19 @@ from .models import Trainee
 TRAINEES_PER_PAGE = 50
 
 
+def _related_model(name):
+    """The model behind one of Trainee's reverse relations, found without importing its app."""
+    return Trainee._meta.get_field(name).related_model
+
+
 def _with_record(queryset):
     """Everything the record page shows, in a fixed number of queries whatever its length."""
+    enrollments = _related_model("enrollments").objects.select_related("session__course")
+    certifications = _related_model("certifications").objects.select_related("type", "enrollment__session__course")
     return queryset.select_related("organization", "user").prefetch_related(
         "languages",
-        "enrollments__session__course",
-        "certifications__type",
-        "certifications__enrollment__session__course",
+        Prefetch("enrollments", queryset=enrollments),
+        Prefetch("certifications", queryset=certifications),
         "certifications__reminders",
     )
 
@@ -104,8 +111,10 @@ def trainee_create(request):
 @administrator_required
 def trainee_edit(request, pk):
     trainee = get_object_or_404(Trainee.objects.visible_to(request.user), pk=pk)
+    # Validation copies the input onto the instance; the heading keeps the name as stored.
+    stored_name = trainee.full_name
     form = TraineeForm(request.POST or None, instance=trainee)
     if request.method == "POST" and form.is_valid() and _save(form):
         messages.success(request, _("Changes to %(name)s saved.") % {"name": trainee.full_name})
         return redirect("trainees:detail", pk=trainee.pk)
-    return render(request, "trainees/trainee_form.html", {"form": form, "trainee": trainee})
+    return render(request, "trainees/trainee_form.html", {"form": form, "trainee": trainee, "stored_name": stored_name})

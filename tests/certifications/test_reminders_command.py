@@ -126,6 +126,8 @@ def test_weekly_digest_goes_to_administrators_with_expiring_and_undelivered(mail
 
 @pytest.mark.django_db
 def test_digest_task_runs_the_same_function(mailoutbox, admin_user):
+    admin_user.language = "en"
+    admin_user.save(update_fields=["language"])
     assert tasks.send_reminder_digest.apply(kwargs={"today": TODAY.isoformat()}).get() == 1
     assert "None: every reminder was delivered." in mailoutbox[0].body
 

@@ -1,0 +1,210 @@
+"""Server time and query counts of the busiest pages, through Django's test client (DEBUG off).
+
+`measure_pages(...)` runs inside a configured Django (bench/settings.py) against a generated
+database and returns, for each page, the median and 95th percentile of `requests` timed
+requests after `warmup` untimed ones, and the number of queries one request makes:
+
+- trainee_list: /trainees/?q=nunez&status=active (administrator): a search and a filter;
+- trainee_list_unfiltered: /trainees/ (administrator): the whole list, first page;
+- trainee_list_last_page: /trainees/?page=<last> (administrator): the deepest page;
+- trainee_detail: /trainees/<id>/ of the trainee with the most enrolments (administrator);
+- me: /me/ of the trainee account with the most enrolments;
+- results_grid_get / results_grid_post: /sessions/<id>/results/ of a 200-trainee class (its
+  instructor), and the one submit that changes every row.
+
+The grid needs a class of exactly 200: the largest session not yet finalized is topped up to
+200 enrolled trainees inside a transaction that is rolled back at the end, and each POST runs
+in a savepoint that is rolled back, so every POST changes the same 200 rows and the database is
+left as it was. Deferred constraints are checked immediately in that transaction, so a POST
+pays for its foreign-key checks as a committed one would. The other pages run outside any
+transaction, as a server runs them (each request's session save commits).
+"""
+
+import contextlib
+import math
+import statistics
+import time
+
+SEARCH = {"q": "nunez", "status": "active"}
+GRID_SIZE = 200
+
+
+def percentile(values, share):
+    """Nearest-rank percentile (share in 0..1)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _time(call, *, requests, warmup, check, around=contextlib.nullcontext):
+    """Time `requests` calls after `warmup` untimed ones; `check` validates every response.
+    Each call runs inside `around()` (entered and left outside the timing and the query count)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        with around():
+            check(call())
+    with around(), CaptureQueriesContext(connection) as captured:
+        check(call())
+    timings = []
+    for _ in range(requests):
+        with around():
+            started = time.perf_counter()
+            response = call()
+            timings.append((time.perf_counter() - started) * 1000)
+        check(response)
+    return {
+        "p95_ms": round(percentile(timings, 0.95), 1),
+        "median_ms": round(statistics.median(timings), 1),
+        "queries": len(captured),
+    }
+
+
+def _expect(status, text=None):
+    def check(response):
+        assert response.status_code == status, (response.status_code, response.get("Location"))
+        if text is not None:
+            assert text in response.content.decode(), f"{text!r} not on the page"
+
+    return check
+
+
+def _subjects():
+    """The administrator, the trainee with the most enrolments, the trainee account with the
+    most enrolments, deterministically (ties by id)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+
+    from cecopam.permissions import is_administrator
+    from trainees.models import Trainee
+
+    User = get_user_model()
+    admin = User.objects.filter(username="bench.admin.0001").first() or User.objects.filter(is_superuser=True).first()
+    assert admin is not None and is_administrator(admin), "no administrator: was the database generated?"
+    busiest = (
+        Trainee.objects.annotate(n=Count("enrollments")).order_by("-n", "pk").values_list("pk", "n").first()
+    )
+    account = (
+        Trainee.objects.filter(user__isnull=False)
+        .annotate(n=Count("enrollments"))
+        .order_by("-n", "pk")
+        .select_related("user")
+        .first()
+    )
+    return admin, Trainee.objects.get(pk=busiest[0]), account
+
+
+def _grid_class():
+    """Top up the largest session that is not finalized to GRID_SIZE enrolled trainees (call inside
+    a transaction that will be rolled back); return (session, instructor, added)."""
+    from django.db.models import Count, Q
+
+    from courses.models import CourseSession, Enrollment
+    from trainees.models import Trainee
+
+    session = (
+        CourseSession.objects.exclude(status__in=[CourseSession.Status.FINALIZED, CourseSession.Status.CANCELLED])
+        .annotate(enrolled=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.ENROLLED)))
+        .filter(instructors__isnull=False)
+        .order_by("-enrolled", "pk")
+        .first()
+    )
+    assert session is not None, "no open session with an instructor"
+    instructor = session.instructors.order_by("pk").first()
+    CourseSession.objects.filter(pk=session.pk).update(capacity=max(session.capacity, GRID_SIZE))
+    enrolled = session.enrollments.filter(status=Enrollment.Status.ENROLLED)
+    missing = GRID_SIZE - enrolled.count()
+    assert missing >= 0, "the largest class has more than GRID_SIZE trainees"
+    waiting = list(
+        session.enrollments.filter(status=Enrollment.Status.WAITLISTED)
+        .order_by("enrolled_at", "pk")
+        .values_list("pk", flat=True)[:missing]
+    )
+    Enrollment.objects.filter(pk__in=waiting).update(status=Enrollment.Status.ENROLLED)
+    missing -= len(waiting)
+    newcomers = Trainee.objects.exclude(enrollments__session=session).order_by("pk")[:missing]
+    Enrollment.objects.bulk_create([Enrollment(session=session, trainee=trainee) for trainee in newcomers])
+    assert enrolled.count() == GRID_SIZE
+    return session, instructor, len(waiting) + missing
+
+
+def _grid_post_data(get_response):
+    """Every row of the grid set to passed, 95, 100 %, a remark: a submit that changes each row."""
+    formset = get_response.context["formset"]
+    data = {key: value for key, value in formset.management_form.initial.items()}
+    data = {f"{formset.prefix}-{key}": value for key, value in data.items()}
+    for form in formset.forms:
+        data[f"{form.prefix}-enrollment"] = str(form.initial["enrollment"])
+        data[f"{form.prefix}-result"] = "passed"
+        data[f"{form.prefix}-score"] = "95"
+        data[f"{form.prefix}-attendance"] = "100"
+        data[f"{form.prefix}-remarks"] = "Benchmark"
+    return data
+
+
+def measure_pages(*, requests=50, warmup=5, out=print):
+    """Measure every page; return {page: {p95_ms, median_ms, queries}} and the subjects used."""
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.urls import reverse
+
+    from trainees.models import Trainee
+
+    admin, busiest, account = _subjects()
+    results = {}
+    subjects = {
+        "trainee_detail": f"trainee {busiest.pk} ({busiest.enrollments.count()} enrolments, "
+        f"{busiest.certifications.count()} certifications)",
+        "me": f"{account.user.username} ({account.enrollments.count()} enrolments, "
+        f"{account.certifications.count()} certifications)",
+    }
+
+    def run(name, call, check, around=contextlib.nullcontext):
+        results[name] = _time(call, requests=requests, warmup=warmup, check=check, around=around)
+        out(f"  {name:<26} p95 {results[name]['p95_ms']:>7} ms   median {results[name]['median_ms']:>7} ms   "
+            f"{results[name]['queries']} queries")
+
+    administrator = Client()
+    administrator.force_login(admin)
+    list_url = reverse("trainees:list")
+    matches = Trainee.objects.search(SEARCH["q"]).filter(status=SEARCH["status"]).count()
+    subjects["trainee_list"] = f"?q={SEARCH['q']}&status={SEARCH['status']}: {matches} matches"
+    run("trainee_list", lambda: administrator.get(list_url, SEARCH), _expect(200))
+    run("trainee_list_unfiltered", lambda: administrator.get(list_url), _expect(200))
+    last_page = administrator.get(list_url).context["page_obj"].paginator.num_pages
+    subjects["trainee_list_last_page"] = f"?page={last_page}"
+    run("trainee_list_last_page", lambda: administrator.get(list_url, {"page": last_page}), _expect(200))
+    detail_url = reverse("trainees:detail", args=[busiest.pk])
+    run("trainee_detail", lambda: administrator.get(detail_url), _expect(200, busiest.service_number))
+    trainee_client = Client()
+    trainee_client.force_login(account.user)
+    me_url = reverse("trainees:me")
+    run("me", lambda: trainee_client.get(me_url), _expect(200, account.service_number))
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        session, instructor, added = _grid_class()
+        subjects["results_grid"] = (
+            f"session {session.code} ({session.status}), {GRID_SIZE} enrolled ({added} added for the benchmark), "
+            f"instructor {instructor.username}"
+        )
+        teacher = Client()
+        teacher.force_login(instructor)
+        grid_url = reverse("courses:session-results", args=[session.pk])
+        run("results_grid_get", lambda: teacher.get(grid_url), _expect(200))
+        data = _grid_post_data(teacher.get(grid_url))
+
+        @contextlib.contextmanager
+        def rolled_back():
+            with transaction.atomic():
+                yield
+                transaction.set_rollback(True)
+
+        def saved(response):
+            assert response.status_code == 302, "the grid did not save (validation errors?)"
+            assert response["Location"] == grid_url
+
+        run("results_grid_post", lambda: teacher.post(grid_url, data), saved, around=rolled_back)
+        transaction.set_rollback(True)
+    return {"pages": results, "subjects": subjects}

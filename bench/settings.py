@@ -1,0 +1,22 @@
+"""Settings for the benchmarks: the production settings with DEBUG off, served over plain HTTP on
+the loopback, and bench/urls.py (the application's URLs plus a bare view to compare against).
+
+    DJANGO_SETTINGS_MODULE=bench.settings
+
+Never used in production: the bare view exists only here.
+"""
+
+from cecopam.settings import *  # noqa: F403
+
+DEBUG = False
+ROOT_URLCONF = "bench.urls"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+# The load tool talks plain HTTP to 127.0.0.1: no TLS redirect, cookies without the Secure flag.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+# Keep the connection between requests, as a production server does.
+DATABASES["default"]["CONN_MAX_AGE"] = 600  # noqa: F405
+# Only warnings: a log line per request would be part of what is measured.
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
