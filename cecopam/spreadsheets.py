@@ -15,6 +15,7 @@ from django.utils import timezone
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_BATCH_ROWS = 500
 
 
 def safe_cell(value):
@@ -24,6 +25,14 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def unescape_cell(text):
+    """The inverse of safe_cell for text read back from a file: "'=x" becomes "=x" again, so
+    that an exported file imports back unchanged (a phone number "+52 ..." stays "+52 ...")."""
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+        return text[1:]
+    return text
 
 
 class _Echo:
@@ -48,8 +57,15 @@ def csv_response(header, rows, filename):
 
     def lines():
         yield "\ufeff" + writer.writerow([_csv_text(cell) for cell in header])
+        # Rows go out in batches: one chunk per row would cost a write call per row.
+        batch = []
         for row in rows:
-            yield writer.writerow([_csv_text(cell) for cell in row])
+            batch.append(writer.writerow([_csv_text(cell) for cell in row]))
+            if len(batch) >= CSV_BATCH_ROWS:
+                yield "".join(batch)
+                batch = []
+        if batch:
+            yield "".join(batch)
 
     response = StreamingHttpResponse(lines(), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

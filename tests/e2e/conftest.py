@@ -11,13 +11,6 @@ from django.contrib.auth.models import Group
 
 from cecopam.permissions import ROLE_GROUPS
 
-# Playwright's sync API keeps an asyncio loop on the main thread for the whole session, and
-# Django refuses ORM calls from a thread with a running loop. The tests' own ORM calls (fixtures,
-# assertions on the database) are plain synchronous code, so the check does not apply to them.
-# Set for the process, not per test: the loop outlives each test, and the database teardown of
-# every later test in this worker runs beside it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 
 CHROMIUM_ARGS = [
@@ -29,6 +22,32 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the browser journeys after every other test (stable sort: the rest keeps its order,
+    which pytest-django has just arranged).
+
+    Playwright's sync API keeps an asyncio loop alive on the main thread until the session
+    ends, so every test run after a journey in the same process would find a "running" loop;
+    and DJANGO_ALLOW_ASYNC_UNSAFE (below) must not leak into the tests that spawn `manage.py
+    check --deploy`, which refuses it. With xdist each worker runs its share in this order.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _orm_beside_playwright():
+    """Let the tests' own ORM calls (fixtures, assertions on the database, the flush after each
+    test) run on the thread where Playwright's loop lives: they are plain synchronous code."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")

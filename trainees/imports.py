@@ -1,0 +1,650 @@
+"""Trainee imports from CSV or XLSX files: read, validate every row, then write all or nothing.
+
+One function, import_trainees(), serves the `import_trainees` command and the /trainees/import/
+page. It works in two phases:
+
+1. read and validate: the file is decoded (XLSX; or CSV in UTF-8 with or without BOM, else
+   Windows-1252, separated by commas, semicolons or tabs), every row goes through
+   TraineeRowForm, and the lookups (existing trainees by (service_number, nationality),
+   organizations by name) are loaded once into dicts, so the number of queries does not grow
+   with the number of rows;
+2. write: when no row has an error, new organizations, new trainees and changed trainees are
+   written in one transaction with bulk_create / bulk_update. Otherwise nothing is written.
+
+The report says what will be (or was) created, updated and left unchanged, lists the new
+organizations and the warnings (unknown columns, ignored), and every error with its row number
+(as a spreadsheet shows it: the header is row 1), its column and the reason.
+"""
+
+import codecs
+import csv
+import datetime
+import functools
+import hashlib
+import io
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+import pghistory
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_countries import countries
+
+from cecopam.spreadsheets import unescape_cell
+
+from .models import Organization, Trainee, normalize_search
+
+# The file's columns, in the order the trainee list export writes them (DESIGN.md's contract).
+COLUMNS = (
+    "service_number",
+    "given_names",
+    "paternal_surname",
+    "maternal_surname",
+    "rank",
+    "category",
+    "branch",
+    "organization",
+    "nationality",
+    "gender",
+    "email",
+    "phone",
+    "status",
+)
+REQUIRED_COLUMNS = ("service_number", "given_names", "paternal_surname", "nationality")
+KEY_COLUMNS = ("service_number", "nationality")
+# Columns whose empty cell keeps the stored value (or the default, for a new trainee): the
+# field cannot be blank, so an empty cell cannot mean "clear it".
+KEEP_WHEN_EMPTY = ("category", "status")
+MAX_ROWS = 200_000
+WRITE_BATCH_SIZE = 1000
+# Leading bytes of files that people upload by mistake (images, PDF, old Excel).
+BINARY_SIGNATURES = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"\x7fELF", b"MZ")
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls)
+ZIP_SIGNATURE = b"PK\x03\x04"  # XLSX is a zip archive
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be imported (empty, too large, not a spreadsheet, no header)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: `row` is the spreadsheet row number (None for the file as a whole)."""
+
+    row: int | None
+    column: str
+    message: str
+    value: str = ""
+
+    def __str__(self):
+        where = _("Row %(row)s") % {"row": self.row} if self.row is not None else _("File")
+        if self.column:
+            where = _("%(where)s, column %(column)s") % {"where": where, "column": self.column}
+        text = f"{where}: {self.message}"
+        if self.value:
+            text += " " + _("(value: “%(value)s”)") % {"value": self.value}
+        return text
+
+
+@dataclass(frozen=True)
+class Change:
+    column: str
+    old: str
+    new: str
+
+
+@dataclass
+class PlannedRow:
+    """What one row of the file does: create a trainee, update one (with its changes), or nothing."""
+
+    row: int
+    service_number: str
+    nationality: str
+    name: str
+    changes: list[Change] = field(default_factory=list)
+    trainee: Trainee | None = field(default=None, repr=False)
+    new_organization: str = ""  # casefolded name of an organization this import creates
+
+
+@dataclass
+class NewOrganization:
+    name: str
+    country: str
+    kind: str
+    row: int
+
+
+@dataclass
+class ImportReport:
+    filename: str = ""
+    file_format: str = ""  # "CSV" or "XLSX"
+    encoding: str = ""
+    delimiter: str = ""
+    rows: int = 0  # data rows read (empty rows skipped)
+    columns: list[str] = field(default_factory=list)  # the known columns the file has
+    created: list[PlannedRow] = field(default_factory=list)
+    updated: list[PlannedRow] = field(default_factory=list)
+    unchanged: list[PlannedRow] = field(default_factory=list)
+    new_organizations: list[NewOrganization] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    committed: bool = False
+    changed_since_preview: bool = False
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    @property
+    def file_errors(self):
+        return [error for error in self.errors if error.row is None]
+
+    @property
+    def row_errors(self):
+        return [error for error in self.errors if error.row is not None]
+
+    @property
+    def fingerprint(self):
+        """A digest of what the import would write: a confirmation applies only the plan the user saw."""
+        digest = hashlib.sha256()
+        for planned in self.created:
+            digest.update(f"C|{planned.row}|{planned.service_number}|{planned.nationality}\n".encode())
+        for planned in self.updated:
+            changes = "|".join(f"{c.column}={c.new}" for c in planned.changes)
+            digest.update(f"U|{planned.row}|{planned.service_number}|{planned.nationality}|{changes}\n".encode())
+        for organization in self.new_organizations:
+            digest.update(f"O|{organization.name}\n".encode())
+        return digest.hexdigest()
+
+    def summary(self):
+        if self.committed:
+            text = _("Imported %(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
+        else:
+            text = _("%(rows)s rows: %(created)s to create, %(updated)s to update, %(unchanged)s unchanged.")
+        return text % {
+            "rows": self.rows,
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+        }
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _not_a_spreadsheet():
+    return FileRejected(
+        _("This file is neither a CSV nor an XLSX spreadsheet. Save the list from Excel or LibreOffice as CSV or XLSX.")
+    )
+
+
+def _decode(data):
+    """The text of a CSV file and the encoding it was read with."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" format.
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as error:
+            raise _not_a_spreadsheet() from error
+    if b"\x00" in data:
+        raise _not_a_spreadsheet()
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        # What Excel writes for "CSV (comma delimited)" on Windows in Western European locales.
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError as error:
+        raise _not_a_spreadsheet() from error
+
+
+def _delimiter(text):
+    """The separator used on the header line: comma, semicolon (Excel in Spanish) or tab."""
+    end = text.find("\n")
+    header = text[: end if end >= 0 else len(text)]
+    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _read_csv(data, report):
+    text, report.encoding = _decode(data)
+    sample = text[:65536]
+    if sample and len(CONTROL_CHARACTERS.findall(sample)) > len(sample) // 100:
+        raise _not_a_spreadsheet()
+    report.file_format = "CSV"
+    report.delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=report.delimiter)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells
+    except csv.Error as error:
+        raise FileRejected(
+            _("Row %(row)s cannot be read as CSV (%(reason)s).") % {"row": number + 1, "reason": error}
+        ) from error
+
+
+def _xlsx_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a service number typed as a number: 12345, not 12345.0
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
+
+
+# What a damaged or foreign zip makes openpyxl raise (the XML parser's errors derive from SyntaxError).
+XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, OSError, EOFError, SyntaxError)
+
+
+def _read_xlsx(data, report):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    report.file_format = "XLSX"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Workbook contains no default style" and the like
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, *XLSX_ERRORS) as error:
+        raise FileRejected(_("This file is not a readable XLSX workbook.")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_xlsx_text(value) for value in values]
+    except XLSX_ERRORS as error:
+        raise FileRejected(_("This file is not a readable XLSX workbook.")) from error
+    finally:
+        workbook.close()
+
+
+def _read(data, filename, report):
+    """(row number, cells as text) for every row of the file, header included."""
+    if not data:
+        raise FileRejected(_("The file is empty."))
+    if data.startswith(ZIP_SIGNATURE):
+        return _read_xlsx(data, report)
+    if data.startswith(OLE2_SIGNATURE):
+        raise FileRejected(_("This is an Excel 97-2003 file (.xls). Save it as .xlsx or as CSV and upload it again."))
+    if data.startswith(BINARY_SIGNATURES):
+        raise _not_a_spreadsheet()
+    if filename.lower().endswith(".xlsx"):
+        raise FileRejected(_("This file is not a readable XLSX workbook."))
+    return _read_csv(data, report)
+
+
+def _column_name(text):
+    """Header cells match case-insensitively; "Service number" also matches service_number."""
+    return "_".join(text.replace("\ufeff", "").strip().lower().replace("-", " ").split())
+
+
+def _records(data, filename, report, max_rows):
+    """The header's checks, then (row number, {column: text}) for each non-empty row."""
+    rows = _read(data, filename, report)
+    for _number, cells in rows:
+        if any(cell.strip() for cell in cells):
+            header = cells
+            break
+    else:
+        raise FileRejected(_("The file has no rows."))
+    names = [_column_name(cell) for cell in header]
+    if not set(names) & set(COLUMNS):
+        raise FileRejected(
+            _("The first row must name the columns (%(columns)s); none of them was found.")
+            % {"columns": ", ".join(COLUMNS)}
+        )
+    seen = set()
+    for name in names:
+        if name and name in seen:
+            raise FileRejected(_("The column %(column)s appears more than once in the header.") % {"column": name})
+        seen.add(name)
+    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+    if missing:
+        raise FileRejected(
+            ngettext(
+                "The required column %(columns)s is missing from the header row.",
+                "The required columns %(columns)s are missing from the header row.",
+                len(missing),
+            )
+            % {"columns": ", ".join(missing)}
+        )
+    unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name and name not in COLUMNS]
+    if unknown:
+        report.warnings.append(
+            ngettext("Unknown column ignored: %(columns)s.", "Unknown columns ignored: %(columns)s.", len(unknown))
+            % {"columns": ", ".join(unknown)}
+        )
+    positions = {name: index for index, name in enumerate(names) if name in COLUMNS}
+    report.columns = [name for name in COLUMNS if name in positions]
+    width = len(names)
+    for number, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue  # blank lines, and the empty trailing rows spreadsheets leave behind
+        report.rows += 1
+        if report.rows > max_rows:
+            raise FileRejected(
+                _("The file has more than %(max)s rows; split it into smaller files.") % {"max": max_rows}
+            )
+        extra = [cell for cell in cells[width:] if cell.strip()]
+        values = {name: unescape_cell(cells[index]) if index < len(cells) else "" for name, index in positions.items()}
+        yield number, values, extra
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+@functools.cache
+def _country_codes():
+    return frozenset(countries.countries)
+
+
+@functools.lru_cache(maxsize=2048)
+def country_code(value):
+    """The ISO 3166 alpha-2 code for a code (MX, mx), an alpha-3 code (MEX), or a country name in
+    English or Spanish (Mexico, México); None if it names no country."""
+    text = value.strip()
+    if text.upper() in _country_codes():
+        return text.upper()
+    code = countries.alpha2(text.upper())
+    if code:
+        return code
+    for language in ("en", "es"):
+        with translation.override(language):
+            code = countries.by_name(text, language=language)
+        if code:
+            return code
+    return None
+
+
+@functools.cache
+def _choice_lookup(enum):
+    """Stored value by its unaccented, lower-cased value or label in English or Spanish."""
+    lookup = {}
+    for language in ("en", "es"):
+        with translation.override(language):
+            for value, label in enum.choices:
+                lookup[normalize_search(str(label))] = value
+    for value in enum.values:
+        lookup[normalize_search(value)] = value
+    return lookup
+
+
+def _model_field(name):
+    return Trainee._meta.get_field(name).formfield()
+
+
+class TraineeRowForm(forms.Form):
+    """One row of an import file, validated as the trainee form validates the same fields.
+
+    Choice columns take the stored value (military) or its label in English or Spanish
+    (Military, Militar); the nationality takes an ISO code (MX, MEX) or a country name. An empty
+    category or status means "keep" (or the default, for a new trainee).
+    """
+
+    service_number = _model_field("service_number")
+    given_names = _model_field("given_names")
+    paternal_surname = _model_field("paternal_surname")
+    maternal_surname = _model_field("maternal_surname")
+    rank = _model_field("rank")
+    category = forms.CharField(required=False, max_length=40)
+    branch = _model_field("branch")
+    organization = forms.CharField(required=False, max_length=Organization._meta.get_field("name").max_length)
+    nationality = forms.CharField(max_length=80)
+    gender = forms.CharField(required=False, max_length=40)
+    email = _model_field("email")
+    phone = _model_field("phone")
+    status = forms.CharField(required=False, max_length=40)
+
+    def _choice(self, name, enum):
+        value = self.cleaned_data.get(name, "")
+        if not value:
+            return ""
+        stored = _choice_lookup(enum).get(normalize_search(value))
+        if stored is None:
+            raise ValidationError(
+                _("“%(value)s” is not one of: %(choices)s."),
+                code="invalid_choice",
+                params={"value": value, "choices": ", ".join(enum.values)},
+            )
+        return stored
+
+    def clean_category(self):
+        return self._choice("category", Trainee.Category)
+
+    def clean_gender(self):
+        return self._choice("gender", Trainee.Gender)
+
+    def clean_status(self):
+        return self._choice("status", Trainee.Status)
+
+    def clean_nationality(self):
+        value = self.cleaned_data["nationality"]
+        code = country_code(value)
+        if code is None:
+            raise ValidationError(
+                _("“%(value)s” is not a country: use its two-letter ISO 3166 code, e.g. MX."),
+                code="invalid_country",
+                params={"value": value},
+            )
+        return code
+
+    def clean_organization(self):
+        return " ".join(self.cleaned_data.get("organization", "").split())
+
+
+def _validate(records, report):
+    """Validate each row through TraineeRowForm; errors go to the report. Returns the valid rows."""
+    valid = []
+    keys = {}  # (service_number, nationality) -> row numbers, to find duplicates in the file
+    for number, values, extra in records:
+        if extra:
+            report.errors.append(
+                RowError(
+                    number,
+                    "",
+                    _("This row has more cells than the header has columns; check the separator and the quotes."),
+                    extra[0],
+                )
+            )
+        form = TraineeRowForm(data=values)
+        valid_form = form.is_valid()
+        for column, messages in form.errors.items():
+            for message in messages:
+                report.errors.append(RowError(number, column, message, values.get(column, "")))
+        service_number = form.cleaned_data.get("service_number") or values["service_number"].strip()
+        nationality = form.cleaned_data.get("nationality") or values["nationality"].strip().upper()
+        if service_number and nationality:
+            keys.setdefault((service_number, nationality), []).append(number)
+        if valid_form and not extra:
+            valid.append((number, form.cleaned_data))
+    duplicated = set()
+    for (service_number, nationality), numbers in keys.items():
+        if len(numbers) > 1:
+            duplicated.update(numbers)
+            for number in numbers:
+                report.errors.append(
+                    RowError(
+                        number,
+                        "service_number",
+                        _("Service number %(number)s (%(country)s) appears more than once in this file: rows %(rows)s.")
+                        % {
+                            "number": service_number,
+                            "country": nationality,
+                            "rows": ", ".join(str(n) for n in numbers),
+                        },
+                        service_number,
+                    )
+                )
+    column_order = {name: index for index, name in enumerate(("", *COLUMNS))}
+    report.errors.sort(key=lambda e: (e.row is not None, e.row or 0, column_order.get(e.column, 99)))
+    return [(number, values) for number, values in valid if number not in duplicated]
+
+
+# --- planning and writing ------------------------------------------------------------------------
+
+
+def _display(column, value, organizations_by_id):
+    if column == "organization":
+        organization = organizations_by_id.get(value)
+        return organization.name if organization else ""
+    if column == "nationality":
+        return getattr(value, "code", value) or ""
+    return str(value or "")
+
+
+def _plan(report, rows, *, lock):
+    """Match each valid row to an existing trainee (or none) and say what the write would do."""
+    report.created, report.updated, report.unchanged, report.new_organizations = [], [], [], []
+    present = [name for name in report.columns if name not in KEY_COLUMNS]
+    numbers = {values["service_number"] for _number, values in rows}
+    existing_qs = Trainee.objects.filter(service_number__in=numbers).defer("search_text")
+    if lock:
+        existing_qs = existing_qs.select_for_update()  # no concurrent edit is overwritten unseen
+    existing = {(t.service_number, t.nationality.code): t for t in existing_qs}
+    organizations = list(Organization.objects.all())
+    by_id = {o.pk: o for o in organizations}
+    by_name = {o.name: o for o in organizations}
+    by_folded = {}
+    for organization in organizations:
+        by_folded.setdefault(organization.name.casefold(), organization)
+    new_organizations = {}  # casefolded name -> NewOrganization
+
+    for number, values in rows:
+        key = (values["service_number"], values["nationality"])
+        organization = None
+        new_organization = ""
+        if "organization" in present and values["organization"]:
+            name = values["organization"]
+            organization = by_name.get(name) or by_folded.get(name.casefold())
+            if organization is None:
+                new_organization = name.casefold()
+                if new_organization not in new_organizations:
+                    is_partner = values["nationality"] != "MX"
+                    kind = Organization.Kind.PARTNER if is_partner else values["category"] or Organization.Kind.MILITARY
+                    new_organizations[new_organization] = NewOrganization(name, values["nationality"], kind, number)
+        name = " ".join(part for part in (values["given_names"], values["paternal_surname"]) if part)
+        planned = PlannedRow(number, key[0], key[1], name, new_organization=new_organization)
+        trainee = existing.get(key)
+        if trainee is None:
+            trainee = Trainee(service_number=key[0], nationality=key[1])
+            for column in present:
+                if column == "organization":
+                    trainee.organization = organization
+                elif values[column] or column not in KEEP_WHEN_EMPTY:
+                    setattr(trainee, column, values[column])
+            planned.trainee = trainee
+            report.created.append(planned)
+            continue
+        for column in present:
+            if column == "organization":
+                old = trainee.organization_id
+                if new_organization or (organization.pk if organization else None) != old:
+                    planned.changes.append(
+                        Change(
+                            column, _display(column, old, by_id), organization.name if organization else values[column]
+                        )
+                    )
+                    trainee.organization = organization
+                continue
+            new = values[column]
+            if column in KEEP_WHEN_EMPTY and not new:
+                continue
+            old = getattr(trainee, column)
+            if old != new:
+                planned.changes.append(Change(column, _display(column, old, by_id), new))
+                setattr(trainee, column, new)
+        planned.trainee = trainee
+        (report.updated if planned.changes else report.unchanged).append(planned)
+    report.new_organizations = list(new_organizations.values())
+
+
+def _write(report):
+    if report.new_organizations:
+        Organization.objects.bulk_create(
+            [Organization(name=o.name, country=o.country, kind=o.kind) for o in report.new_organizations],
+            batch_size=WRITE_BATCH_SIZE,
+        )
+        names = [o.name for o in report.new_organizations]
+        created = {o.name.casefold(): o for o in Organization.objects.filter(name__in=names)}
+        for planned in (*report.created, *report.updated):
+            if planned.new_organization:
+                planned.trainee.organization = created[planned.new_organization]
+    Trainee.objects.bulk_create([p.trainee for p in report.created], batch_size=WRITE_BATCH_SIZE)
+    if report.updated:
+        now = timezone.now()
+        fields = {"updated_at"}
+        for planned in report.updated:
+            planned.trainee.updated_at = now
+            fields.update(change.column for change in planned.changes)
+        Trainee.objects.bulk_update(
+            [p.trainee for p in report.updated], fields=sorted(fields), batch_size=WRITE_BATCH_SIZE // 2
+        )
+
+
+def import_trainees(data, *, filename="", commit=False, expected_fingerprint=None, max_bytes=None, max_rows=MAX_ROWS):
+    """Read a CSV or XLSX file of trainees (bytes) and, with `commit`, import it.
+
+    Guarantees: every row is validated before anything is written; a file with any error
+    (file-level or in any row) writes nothing; otherwise the new organizations, new trainees and
+    changed trainees are written in one transaction, all or nothing. A row whose
+    (service_number, nationality) matches an existing trainee updates the columns the file has;
+    unknown columns are reported as warnings and ignored. With `expected_fingerprint` (the
+    preview's ImportReport.fingerprint), nothing is written if the plan differs from what was
+    previewed (the trainees changed in between): the report then has `changed_since_preview`.
+    Without `commit`, nothing is written at all (the preview, --dry-run).
+
+    Returns an ImportReport; `committed` says whether the file was imported.
+    """
+    report = ImportReport(filename=filename)
+    try:
+        if max_bytes is not None and len(data) > max_bytes:
+            raise FileRejected(
+                _("The file is %(size)s; the limit is %(limit)s.")
+                % {"size": filesizeformat(len(data)), "limit": filesizeformat(max_bytes)}
+            )
+        rows = _validate(_records(data, filename, report, max_rows), report)
+    except FileRejected as rejected:
+        report.errors = [RowError(None, "", str(rejected))]
+        report.rows = 0
+        return report
+
+    if report.rows == 0:
+        report.errors.append(RowError(None, "", _("The file has a header row but no trainee rows.")))
+    if not commit or report.errors:
+        _plan(report, rows, lock=False)
+        return report
+    try:
+        with transaction.atomic():
+            _plan(report, rows, lock=True)
+            if expected_fingerprint is not None and report.fingerprint != expected_fingerprint:
+                report.changed_since_preview = True
+                return report
+            with pghistory.context(source="import_trainees", import_file=filename):
+                _write(report)
+    except IntegrityError:
+        # Another administrator created the same trainee or organization meanwhile.
+        report.errors.append(
+            RowError(
+                None,
+                "",
+                _("The trainees changed while this file was being imported; nothing was imported. Try again."),
+            )
+        )
+        return report
+    report.committed = True
+    return report
