@@ -59,6 +59,7 @@ test: venv assets services messages
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	@command -v pdftotext >/dev/null || apt-get install -y -qq poppler-utils
 	@command -v zbarimg >/dev/null || apt-get install -y -qq zbar-tools
+	@command -v soffice >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run -v 1

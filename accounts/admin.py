@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from cecopam.admin import AdministratorsOnlyMixin
+from cecopam.admin import AdministratorModelAdmin, AdministratorsOnlyMixin
 
 from .models import ExportLog, User
 
@@ -14,8 +14,11 @@ class UserAdmin(AdministratorsOnlyMixin, BaseUserAdmin):
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(AdministratorsOnlyMixin, admin.ModelAdmin):
+class ExportLogAdmin(AdministratorModelAdmin):
+    """The export log: read-only, for administrators (who exported what, when, with which filters)."""
+
     list_display = ("created_at", "user", "kind", "row_count")
+    list_select_related = ("user",)
     list_filter = ("kind",)
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "user", "kind", "parameters", "row_count")

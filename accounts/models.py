@@ -23,8 +23,21 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+class ExportLogManager(models.Manager):
+    def record(self, *, user, kind, parameters=None, row_count=None):
+        """Log one export: `kind` names it (roster-csv, trainees-xlsx, ...), `parameters` the
+        session or the filters it was made with; `user` is None for a command."""
+        return self.create(
+            user=user if user is not None and user.is_authenticated else None,
+            kind=kind,
+            parameters=parameters or {},
+            row_count=row_count,
+        )
+
+
 class ExportLog(models.Model):
-    """Who exported what, when: every roster and list export writes one row."""
+    """Who exported what, when: every roster, list and report export writes one row
+    (ExportLog.objects.record)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, null=True, blank=True
@@ -33,6 +46,8 @@ class ExportLog(models.Model):
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     created_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+
+    objects = ExportLogManager()
 
     class Meta:
         verbose_name = _("export log entry")

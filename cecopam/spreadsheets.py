@@ -6,6 +6,7 @@ typed. CSV starts with a UTF-8 byte order mark so that Excel reads accented name
 """
 
 import csv
+import re
 import tempfile
 from datetime import date, datetime
 
@@ -72,12 +73,39 @@ def csv_response(header, rows, filename):
     return response
 
 
+# Control characters XML 1.0 cannot hold (a vertical tab pasted from a word processor): openpyxl
+# refuses the whole workbook for one of them, so they are dropped from XLSX cells.
+XML_ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _xlsx_value(value):
     value = safe_cell(value)
+    if isinstance(value, str):
+        return XML_ILLEGAL_CHARACTERS.sub("", value)
     # openpyxl cannot store time-zone aware datetimes.
     if isinstance(value, datetime) and timezone.is_aware(value):
         return timezone.make_naive(value)
     return value
+
+
+def fitting_widths(queryset, columns, *, minimum=8, maximum=80):
+    """Column widths (in characters) that fit each column's longest value, found in one query
+    (the XLSX is written in write-only mode: widths must be set before the first row).
+
+    `columns` holds, per column, either an expression giving its text (a field name,
+    Concat(...)) or a number: a fixed width."""
+    from django.db.models import Max
+    from django.db.models.functions import Length
+
+    aggregates = {
+        f"w{index}": Max(Length(column)) for index, column in enumerate(columns) if not isinstance(column, int)
+    }
+    longest = queryset.order_by().aggregate(**aggregates) if aggregates else {}
+    widths = []
+    for index, column in enumerate(columns):
+        width = column if isinstance(column, int) else (longest[f"w{index}"] or 0) + 2
+        widths.append(min(max(width, minimum), maximum))
+    return widths
 
 
 def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_columns=()):
@@ -100,7 +128,7 @@ def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_co
     bold = Font(bold=True)
     header_cells = []
     for name in header:
-        cell = WriteOnlyCell(sheet, value=safe_cell(str(name)))
+        cell = WriteOnlyCell(sheet, value=_xlsx_value(str(name)))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)

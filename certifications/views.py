@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import ExportLog
 from cecopam.permissions import administrator_required
 from cecopam.spreadsheets import csv_response, xlsx_response
 
@@ -59,6 +60,12 @@ def expiring(request):
     certifications = filterset.qs if valid else Certification.objects.none()
     export = request.GET.get("format")
     if valid and export in ("csv", "xlsx"):
+        ExportLog.objects.record(
+            user=request.user,
+            kind=f"expiring-{export}",
+            parameters={key: value for key, value in request.GET.items() if key != "format"},
+            row_count=certifications.count(),
+        )
         return _export(certifications, export, today)
 
     page = Paginator(certifications, PAGE_SIZE).get_page(request.GET.get("page"))

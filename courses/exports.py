@@ -5,12 +5,13 @@ One module serves the web downloads (/sessions/<id>/roster.csv|xlsx|pdf) and the
 is recorded in accounts.ExportLog.
 """
 
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import Case, F, FilteredRelation, IntegerField, Q, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ExportLog
-from cecopam.spreadsheets import csv_response, xlsx_response
+from cecopam.spreadsheets import csv_response, fitting_widths, xlsx_response
 from certifications.documents import render_pdf
 
 from .models import Enrollment
@@ -30,23 +31,51 @@ def roster_header():
         _("Score"),
         _("Attendance (%)"),
         _("Certificate code"),
+        _("Certificate expires on"),
     ]
 
 
-ROSTER_WIDTHS = [16, 18, 38, 12, 34, 16, 14, 8, 14, 22]
+EXPIRES_ON_COLUMN = 10  # index of the date column, formatted as a date in the XLSX
+
+
+def roster_widths(session):
+    """XLSX column widths that fit the session's longest values (one query)."""
+    longest_label = max(len(str(label)) for label in [*Enrollment.Status.labels, *Enrollment.Result.labels])
+    full_name = Concat(
+        "trainee__given_names",
+        Value(" "),
+        "trainee__paternal_surname",
+        Value(" "),
+        "trainee__maternal_surname",
+    )
+    return fitting_widths(
+        roster_enrollments(session),
+        [
+            "trainee__service_number",
+            "trainee__rank",
+            full_name,
+            6,
+            "trainee__organization__name",
+            longest_label + 2,
+            longest_label + 2,
+            6,
+            6,
+            "certificate_code",
+            12,
+        ],
+    )
 
 
 def roster_enrollments(session):
     """The session's enrolments in roster order (enrolled, waitlisted, withdrawn; by surname),
     each with `certificate_code`: the live certificate issued for it, if any."""
     status_order = {Enrollment.Status.ENROLLED: 0, Enrollment.Status.WAITLISTED: 1, Enrollment.Status.WITHDRAWN: 2}
-    from django.db.models import Case, IntegerField, Value, When
-
     return (
         session.enrollments.select_related("trainee__organization")
         .annotate(
             live_certificate=FilteredRelation("certifications", condition=Q(certifications__revoked_at__isnull=True)),
             certificate_code=F("live_certificate__code"),
+            certificate_expires_on=F("live_certificate__expires_on"),
             status_order=Case(
                 *[When(status=status, then=Value(order)) for status, order in status_order.items()],
                 output_field=IntegerField(),
@@ -72,6 +101,7 @@ def roster_rows(session):
             enrollment.score,
             enrollment.attendance,
             enrollment.certificate_code or "",
+            enrollment.certificate_expires_on,
         ]
 
 
@@ -79,12 +109,12 @@ def _filename(session, extension):
     return f"roster-{session.code}.{extension}"
 
 
-def _log(user, kind, session):
-    ExportLog.objects.create(
-        user=user if user is not None and user.is_authenticated else None,
+def _log(user, kind, session, row_count=None):
+    ExportLog.objects.record(
+        user=user,
         kind=kind,
         parameters={"session": session.code},
-        row_count=session.enrollments.count(),
+        row_count=session.enrollments.count() if row_count is None else row_count,
     )
 
 
@@ -96,15 +126,20 @@ def roster_csv_response(session, *, user=None):
 def roster_xlsx_response(session, *, user=None):
     _log(user, "roster-xlsx", session)
     return xlsx_response(
-        roster_header(), roster_rows(session), _filename(session, "xlsx"), title=session.code, widths=ROSTER_WIDTHS
+        roster_header(),
+        roster_rows(session),
+        _filename(session, "xlsx"),
+        title=session.code,
+        widths=roster_widths(session),
+        date_columns=(EXPIRES_ON_COLUMN,),
     )
 
 
 def roster_pdf_bytes(session, *, user=None):
     """The printable sign-in sheet: header with course, dates, location and instructors; one
     row per enrolled trainee with an empty signature column; numbered pages."""
-    _log(user, "roster-pdf", session)
-    enrollments = [e for e in roster_enrollments(session) if e.status == Enrollment.Status.ENROLLED]
+    enrollments = list(roster_enrollments(session).filter(status=Enrollment.Status.ENROLLED))
+    _log(user, "roster-pdf", session, row_count=len(enrollments))
     context = {
         "session": session,
         "course": session.course,

@@ -46,6 +46,10 @@ ACCESS = {
     "trainees:detail": (LOGIN, OK, GONE, OK, GONE, OK),
     "trainees:edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "trainees:history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "trainees:import": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "trainees:import-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
+    "trainees:export-csv": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "trainees:export-xlsx": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "trainees:transcript": (LOGIN, OK, GONE, FORBIDDEN, GONE, OK),
     "courses:course-list": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
     "courses:course-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -161,6 +165,8 @@ POST_ACCESS = {
     "unlock": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
     "trainees:create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "trainees:edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "trainees:import": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),  # the file is required
+    "trainees:import-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),  # nothing to confirm
     "courses:course-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:course-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:session-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),

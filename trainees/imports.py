@@ -89,7 +89,7 @@ class RowError:
         if self.column:
             where = _("%(where)s, column %(column)s") % {"where": where, "column": self.column}
         text = f"{where}: {self.message}"
-        if self.value:
+        if self.value.strip():
             text += " " + _("(value: “%(value)s”)") % {"value": self.value}
         return text
 
@@ -245,7 +245,7 @@ def _xlsx_text(value):
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
-    return str(value)
+    return str(value).replace("\x00", "")  # PostgreSQL text cannot hold NUL
 
 
 # What a damaged or foreign zip makes openpyxl raise (the XML parser's errors derive from SyntaxError).
@@ -381,6 +381,9 @@ def _choice_lookup(enum):
                 lookup[normalize_search(str(label))] = value
     for value in enum.values:
         lookup[normalize_search(value)] = value
+    if enum is Trainee.Gender:
+        # The words Mexican forms use beside the labels (Mujer, Hombre).
+        lookup.update({"femenino": enum.FEMALE, "masculino": enum.MALE})
     return lookup
 
 
@@ -537,7 +540,9 @@ def _plan(report, rows, *, lock):
                     is_partner = values["nationality"] != "MX"
                     kind = Organization.Kind.PARTNER if is_partner else values["category"] or Organization.Kind.MILITARY
                     new_organizations[new_organization] = NewOrganization(name, values["nationality"], kind, number)
-        name = " ".join(part for part in (values["given_names"], values["paternal_surname"]) if part)
+        name = " ".join(
+            part for part in (values["given_names"], values["paternal_surname"], values["maternal_surname"]) if part
+        )
         planned = PlannedRow(number, key[0], key[1], name, new_organization=new_organization)
         trainee = existing.get(key)
         if trainee is None:
@@ -565,7 +570,9 @@ def _plan(report, rows, *, lock):
             if column in KEEP_WHEN_EMPTY and not new:
                 continue
             old = getattr(trainee, column)
-            if old != new:
+            # Cells are read stripped, as the trainee form strips its input: surrounding
+            # whitespace stored by other means is not a change.
+            if old != new and not (isinstance(old, str) and old.strip() == new):
                 planned.changes.append(Change(column, _display(column, old, by_id), new))
                 setattr(trainee, column, new)
         planned.trainee = trainee
@@ -596,6 +603,13 @@ def _write(report):
         )
 
 
+def too_large_message(size, limit):
+    return _("The file is %(size)s; the limit is %(limit)s.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(limit),
+    }
+
+
 def import_trainees(data, *, filename="", commit=False, expected_fingerprint=None, max_bytes=None, max_rows=MAX_ROWS):
     """Read a CSV or XLSX file of trainees (bytes) and, with `commit`, import it.
 
@@ -613,10 +627,7 @@ def import_trainees(data, *, filename="", commit=False, expected_fingerprint=Non
     report = ImportReport(filename=filename)
     try:
         if max_bytes is not None and len(data) > max_bytes:
-            raise FileRejected(
-                _("The file is %(size)s; the limit is %(limit)s.")
-                % {"size": filesizeformat(len(data)), "limit": filesizeformat(max_bytes)}
-            )
+            raise FileRejected(too_large_message(len(data), max_bytes))
         rows = _validate(_records(data, filename, report, max_rows), report)
     except FileRejected as rejected:
         report.errors = [RowError(None, "", str(rejected))]

@@ -2,7 +2,7 @@ from django.urls import path
 
 from cecopam import history_views
 
-from . import views
+from . import import_views, views
 
 app_name = "trainees"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("trainees/<int:pk>/", views.trainee_detail, name="detail"),
     path("trainees/<int:pk>/edit/", views.trainee_edit, name="edit"),
     path("trainees/<int:pk>/history/", history_views.trainee_history, name="history"),
+    path("trainees/import/", import_views.trainee_import, name="import"),
+    path("trainees/import/confirm/", import_views.trainee_import_confirm, name="import-confirm"),
+    path("trainees/export.csv", import_views.trainee_export_csv, name="export-csv"),
+    path("trainees/export.xlsx", import_views.trainee_export_xlsx, name="export-xlsx"),
 ]

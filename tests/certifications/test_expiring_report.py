@@ -221,3 +221,16 @@ def test_query_count_does_not_grow_with_rows(admin_client):
     large = {fmt: count({"format": fmt} if fmt else {}) for fmt in ("", "csv", "xlsx")}
     assert small == large
     assert small[""] <= 15  # session, user, roles, navbar, filter choices, count, page, panel
+
+
+def test_report_exports_are_recorded_in_the_export_log(client, admin_user):
+    from accounts.models import ExportLog
+
+    client.force_login(admin_user)
+    for export in ("csv", "xlsx"):
+        response = client.get(reverse("certifications:expiring"), {"format": export, "days": "60"})
+        assert response.status_code == 200
+        b"".join(response.streaming_content)
+    entries = ExportLog.objects.filter(user=admin_user).order_by("kind")
+    assert [entry.kind for entry in entries] == ["expiring-csv", "expiring-xlsx"]
+    assert entries[0].parameters == {"days": "60"}

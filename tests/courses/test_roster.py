@@ -1,6 +1,7 @@
 """Session rosters: CSV (BOM, accents, formula-safe), XLSX, the PDF sign-in sheet, the command, access."""
 
 import csv
+import datetime
 import io
 import subprocess
 
@@ -14,6 +15,7 @@ from django.urls import reverse
 from accounts.models import ExportLog
 from courses import services
 from tests.factories import CertificationFactory, EnrollmentFactory
+from tests.fixtures.spreadsheets import libreoffice_convert
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +149,101 @@ def test_export_roster_command_writes_each_format(roster_session, tmp_path, fmt)
 def test_export_roster_command_fails_cleanly_on_unknown_code(tmp_path, db):
     with pytest.raises(CommandError, match="No session has the code"):
         call_command("export_roster", "NOPE-99", "--format", "csv", "--output", str(tmp_path / "x.csv"))
+
+
+def test_xlsx_dates_are_dates_and_widths_fit_the_longest_name(client, roster_session, admin_user, tmp_path):
+    long_name = EnrollmentFactory(
+        session=roster_session,
+        trainee__given_names="María de los Ángeles Guadalupe",
+        trainee__paternal_surname="Fernández de Córdoba",
+        trainee__maternal_surname="Villaseñor",
+    )
+    certificate = CertificationFactory(
+        trainee=long_name.trainee, enrollment=long_name, issued_on=datetime.date(2026, 3, 13)
+    )
+    client.force_login(admin_user)
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(_body(client.get(reverse("courses:roster-xlsx", args=[roster_session.pk]))))
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet["K1"].value == "Certificate expires on"
+    assert sheet.column_dimensions["C"].width >= len(long_name.trainee.full_name)
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == long_name.trainee.service_number)
+    assert row[9].value == certificate.code
+    assert isinstance(row[10].value, datetime.datetime)  # a date cell, not text
+    assert row[10].value.date() == certificate.expires_on
+    assert row[10].number_format == "yyyy-mm-dd"
+
+
+def test_pdf_of_a_large_class_has_every_name_and_numbered_pages(client, session, admin_user, tmp_path):
+    session.capacity = 80
+    session.location = "Aula Magna, CECOPAM, Huehuetoca"
+    session.save()
+    enrollments = [
+        EnrollmentFactory(session=session, trainee__given_names=f"Ñeri {n}", trainee__paternal_surname=f"Ávila{n:02d}")
+        for n in range(60)
+    ]
+    client.force_login(admin_user)
+    path = tmp_path / "roster.pdf"
+    path.write_bytes(client.get(reverse("courses:roster-pdf", args=[session.pk])).content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    for enrollment in enrollments:
+        assert enrollment.trainee.full_name in text
+    assert session.course.title in text
+    assert "Aula Magna, CECOPAM, Huehuetoca" in text
+    pages = text.count("\f")
+    assert pages >= 2
+    compact = text.replace(" ", "")
+    assert f"1/{pages}" in compact and f"{pages}/{pages}" in compact
+
+
+def test_the_session_page_links_the_rosters_for_those_who_may_download_them(
+    client, roster_session, instructor, other_instructor, trainee_user
+):
+    links = [
+        reverse(f"courses:{kind}", args=[roster_session.pk]) for kind in ("roster-csv", "roster-xlsx", "roster-pdf")
+    ]
+    client.force_login(instructor)
+    page = client.get(reverse("courses:session-detail", args=[roster_session.pk])).content.decode()
+    assert all(link in page for link in links)
+    EnrollmentFactory(session=roster_session, trainee=trainee_user.trainee)
+    client.force_login(trainee_user)
+    page = client.get(reverse("courses:session-detail", args=[roster_session.pk])).content.decode()
+    assert not any(link in page for link in links)
+    assert client.get(links[0]).status_code == 404  # enrolled, but a roster is not theirs to download
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_libreoffice_reads_the_same_roster_cells(client, roster_session, admin_user, tmp_path, fmt):
+    client.force_login(admin_user)
+    data = _body(client.get(reverse(f"courses:roster-{fmt}", args=[roster_session.pk])))
+    expected = list(
+        csv.reader(
+            io.StringIO(
+                _body(client.get(reverse("courses:roster-csv", args=[roster_session.pk]))).decode("utf-8-sig"),
+                newline="",
+            )
+        )
+    )
+    source = tmp_path / f"roster.{fmt}"
+    source.write_bytes(data)
+    out = tmp_path / "converted"
+    out.mkdir()
+    converted = libreoffice_convert(
+        source,
+        "csv:Text - txt - csv (StarCalc):44,34,76,1",
+        out,
+        infilter="CSV:44,34,76,1" if fmt == "csv" else None,
+    )
+    cells = list(csv.reader(io.StringIO(converted.read_text(encoding="utf-8"), newline="")))
+
+    def same(a, b):
+        # A spreadsheet shows 95.00 as the number 95.
+        try:
+            return float(a) == float(b)
+        except ValueError:
+            return a == b
+
+    assert len(cells) == len(expected)
+    for got_row, want_row in zip(cells, expected, strict=True):
+        assert all(same(g, w) for g, w in zip(got_row, want_row, strict=True)), (got_row, want_row)
+    assert any("José Ángel Núñez Peña" in row for row in cells)

@@ -1,0 +1,74 @@
+"""The trainee list as CSV or XLSX, filtered like the list page, in the import's columns.
+
+The columns are trainees.imports.COLUMNS with stored values (choice values, ISO country codes,
+organizations by name), so an exported file imports back unchanged. Rows are read with
+iterator() and written as they come (CSV streamed, XLSX in write-only mode), so memory stays
+flat whatever the number of trainees; every export is recorded in accounts.ExportLog.
+"""
+
+from django.utils import timezone
+
+from accounts.models import ExportLog
+from cecopam.spreadsheets import csv_response, fitting_widths, xlsx_response
+
+from .filters import TraineeFilter, filtered_trainees
+from .imports import COLUMNS
+
+EXPORT_CHUNK_SIZE = 2000
+# Fixed widths for short coded columns; the others fit their longest value.
+FIXED_WIDTHS = {"category": 10, "nationality": 12, "gender": 8, "status": 10}
+
+
+def trainee_rows(queryset):
+    for trainee in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+        yield [
+            trainee.service_number,
+            trainee.given_names,
+            trainee.paternal_surname,
+            trainee.maternal_surname,
+            trainee.rank,
+            trainee.category,
+            trainee.branch,
+            trainee.organization.name if trainee.organization_id else "",
+            trainee.nationality.code,
+            trainee.gender,
+            trainee.email,
+            trainee.phone,
+            trainee.status,
+        ]
+
+
+def _filename(extension):
+    return f"trainees-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+def _filters(params):
+    """The list's filters as given in the query string (what the export log records)."""
+    return {name: params.get(name) for name in TraineeFilter.base_filters if params.get(name)}
+
+
+def _export(params, user, kind):
+    queryset = filtered_trainees(params, user).qs
+    ExportLog.objects.record(
+        user=user,
+        kind=kind,
+        parameters=_filters(params),
+        row_count=queryset.count(),
+    )
+    return queryset
+
+
+def trainees_csv_response(params, *, user):
+    """The trainees `user` may see, filtered by `params` (the list's query string), as CSV."""
+    queryset = _export(params, user, "trainees-csv")
+    return csv_response(list(COLUMNS), trainee_rows(queryset), _filename("csv"))
+
+
+def trainees_xlsx_response(params, *, user):
+    """The same rows as trainees_csv_response, as an XLSX workbook."""
+    queryset = _export(params, user, "trainees-xlsx")
+    widths = fitting_widths(
+        queryset,
+        [FIXED_WIDTHS.get(name, "organization__name" if name == "organization" else name) for name in COLUMNS],
+    )
+    return xlsx_response(list(COLUMNS), trainee_rows(queryset), _filename("xlsx"), title="trainees", widths=widths)
