@@ -6,7 +6,8 @@ requests after `warmup` untimed ones, and the number of queries one request make
 
 - trainee_list: /trainees/?q=nunez&status=active (administrator): a search and a filter;
 - trainee_list_unfiltered: /trainees/ (administrator): the whole list, first page;
-- trainee_list_last_page: /trainees/?page=<last> (administrator): the deepest page;
+- trainee_list_last_page: /trainees/?page=<last> (administrator): the deepest page by number;
+- trainee_list_next_to_last: the same page through the Next link of the one before (keyset);
 - trainee_detail: /trainees/<id>/ of the trainee with the most enrolments (administrator);
 - me: /me/ of the trainee account with the most enrolments;
 - results_grid_get / results_grid_post: /sessions/<id>/results/ of a 200-trainee class (its
@@ -21,9 +22,12 @@ transaction, as a server runs them (each request's session save commits).
 """
 
 import contextlib
+import html
 import math
+import re
 import statistics
 import time
+from urllib.parse import urlencode
 
 SEARCH = {"q": "nunez", "status": "active"}
 GRID_SIZE = 200
@@ -152,10 +156,13 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     from django.test import Client
     from django.urls import reverse
 
+    from cecopam.runtime import tune_garbage_collector
     from trainees import views as trainee_views
     from trainees.models import Trainee
 
     admin, busiest, account = _subjects()
+    # As cecopam/wsgi.py does in a server process once the application is loaded.
+    tune_garbage_collector()
     results = {}
     subjects = {
         "trainee_detail": f"trainee {busiest.pk} ({busiest.enrollments.count()} enrolments, "
@@ -179,8 +186,15 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     run("trainee_list", lambda: administrator.get(list_url, SEARCH), _expect(200))
     run("trainee_list_unfiltered", lambda: administrator.get(list_url), _expect(200))
     last_page = math.ceil(Trainee.objects.count() / trainee_views.TRAINEES_PER_PAGE)
-    subjects["trainee_list_last_page"] = f"?page={last_page}"
+    subjects["trainee_list_last_page"] = f"?page={last_page} (typed, no key)"
     run("trainee_list_last_page", lambda: administrator.get(list_url, {"page": last_page}), _expect(200))
+    # The Next link of the page before the last, as the list renders it.
+    before_last = administrator.get(list_url, {"page": last_page - 1})
+    next_link = re.search(r'href="\?([^"]*after=[^"]*)">', before_last.content.decode())
+    assert next_link, "no keyset Next link on the trainee list"
+    next_query = html.unescape(next_link.group(1))
+    subjects["trainee_list_next_to_last"] = f"?{next_query[:40]}... (the Next link)"
+    run("trainee_list_next_to_last", lambda: administrator.get(f"{list_url}?{next_query}"), _expect(200))
     detail_url = reverse("trainees:detail", args=[busiest.pk])
     run("trainee_detail", lambda: administrator.get(detail_url), _expect(200, busiest.service_number))
     trainee_client = Client()
@@ -212,6 +226,9 @@ def measure_pages(*, requests=50, warmup=5, out=print):
             assert response.status_code == 302, "the grid did not save (validation errors?)"
             assert response["Location"] == grid_url
 
-        run("results_grid_post", lambda: teacher.post(grid_url, data), saved, around=rolled_back)
+        # Posted as a browser posts a form (urlencoded), not as the test client's default multipart.
+        body = urlencode(data)
+        form = "application/x-www-form-urlencoded"
+        run("results_grid_post", lambda: teacher.post(grid_url, body, content_type=form), saved, around=rolled_back)
         transaction.set_rollback(True)
     return {"pages": results, "subjects": subjects}

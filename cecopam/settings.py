@@ -155,6 +155,9 @@ SCAN_MAX_UPLOAD_BYTES = env.int("SCAN_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Django's form renderer with inputs, selects and textareas written in Python (the same markup,
+# several times faster: the results grid and the list filters render hundreds of them).
+FORM_RENDERER = "cecopam.renderers.FormRenderer"
 
 # Email: EMAIL_URL such as smtp+tls://user:password@host:587, consolemail://, filemail:///path.
 # django-environ drops the first slash of a filemail path: an absolute path needs four (filemail:////abs).

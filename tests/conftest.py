@@ -12,6 +12,16 @@ def _fast_password_hashing(request, settings):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code outside a request (services, commands) speaks English in tests, whatever language the
+    previous test's request left active in this thread; requests still choose by Accept-Language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def admin_user(db):
     return factories.AdministratorFactory(username="admin1", first_name="Adriana", last_name="Sánchez")

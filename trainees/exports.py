@@ -1,15 +1,18 @@
 """The trainee list as CSV or XLSX, filtered like the list page, in the import's columns.
 
 The columns are trainees.imports.COLUMNS with stored values (choice values, ISO country codes,
-organizations by name), so an exported file imports back unchanged. Rows are read with
-iterator() and written as they come (CSV streamed, XLSX in write-only mode), so memory stays
-flat whatever the number of trainees; every export is recorded in accounts.ExportLog.
+organizations by name), so an exported file imports back unchanged. The CSV is written by
+PostgreSQL (cecopam/csv_copy.py); the XLSX reads rows with iterator() in openpyxl's write-only
+mode; memory stays flat whatever the number of trainees. Every export is recorded in
+accounts.ExportLog.
 """
 
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import ExportLog
-from cecopam.spreadsheets import csv_response, fitting_widths, xlsx_response
+from cecopam.csv_copy import copy_csv_response, safe_text
+from cecopam.spreadsheets import fitting_widths, xlsx_response
 
 from .filters import TraineeFilter, filtered_trainees
 from .imports import COLUMNS
@@ -17,6 +20,8 @@ from .imports import COLUMNS
 EXPORT_CHUNK_SIZE = 2000
 # Fixed widths for short coded columns; the others fit their longest value.
 FIXED_WIDTHS = {"category": 10, "nationality": 12, "gender": 8, "status": 10}
+# Where the CSV reads a column that is not a field of the same name.
+CSV_SOURCES = {"organization": "organization__name"}
 
 
 def trainee_rows(queryset):
@@ -59,9 +64,14 @@ def _export(params, user, kind):
 
 
 def trainees_csv_response(params, *, user):
-    """The trainees `user` may see, filtered by `params` (the list's query string), as CSV."""
+    """The trainees `user` may see, filtered by `params` (the list's query string), as CSV.
+
+    The database writes the file (COPY of the same rows, cells computed by the query, formulas
+    neutralized): the same cells as trainee_rows() through csv_response(), several times faster
+    (bench/RESULTS.md)."""
     queryset = _export(params, user, "trainees-csv")
-    return csv_response(list(COLUMNS), trainee_rows(queryset), _filename("csv"))
+    cells = [safe_text(F(CSV_SOURCES.get(name, name))) for name in COLUMNS]
+    return copy_csv_response(list(COLUMNS), queryset.values_list(*cells), _filename("csv"))
 
 
 def trainees_xlsx_response(params, *, user):
