@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from courses import exports
 from courses.models import CourseSession
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, session_code, format, output, **options):
         session = CourseSession.objects.select_related("course").filter(code=session_code).first()
         if session is None:
-            raise CommandError(f"No session has the code {session_code!r}.")
+            raise CommandError(_("No session has the code %(code)s.") % {"code": session_code})
         path = Path(output)
         if format == "pdf":
             path.write_bytes(exports.roster_pdf_bytes(session))
