@@ -10,6 +10,9 @@ requests after `warmup` untimed ones, and the number of queries one request make
 - trainee_list_next_to_last: the same page through the Next link of the one before (keyset);
 - trainee_detail: /trainees/<id>/ of the trainee with the most enrolments (administrator);
 - me: /me/ of the trainee account with the most enrolments;
+- trainee_detail_first_visit / me_first_visit: the same with the record's cached rendering
+  missing (the cache is emptied before each request, outside the timing), as on the first
+  visit after any change to the record (trainees/records.py);
 - results_grid_get / results_grid_post: /sessions/<id>/results/ of a 200-trainee class (its
   instructor), and the one submit that changes every row.
 
@@ -63,6 +66,16 @@ def _time(call, *, requests, warmup, check, around=contextlib.nullcontext):
         "median_ms": round(statistics.median(timings), 1),
         "queries": queries,
     }
+
+
+@contextlib.contextmanager
+def _cache_emptied():
+    """Before the request: no cached rendering of any record (bench/settings.py gives the
+    benchmarks a Redis database of their own)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 def _expect(status, text=None):
@@ -201,6 +214,18 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     trainee_client.force_login(account.user)
     me_url = reverse("trainees:me")
     run("me", lambda: trainee_client.get(me_url), _expect(200, account.service_number))
+    run(
+        "trainee_detail_first_visit",
+        lambda: administrator.get(detail_url),
+        _expect(200, busiest.service_number),
+        around=_cache_emptied,
+    )
+    run(
+        "me_first_visit",
+        lambda: trainee_client.get(me_url),
+        _expect(200, account.service_number),
+        around=_cache_emptied,
+    )
 
     with transaction.atomic():
         with connection.cursor() as cursor:

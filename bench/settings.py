@@ -20,3 +20,5 @@ SECURE_HSTS_SECONDS = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 600  # noqa: F405
 # Only warnings: a log line per request would be part of what is measured.
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# A Redis database of the benchmarks' own: bench/pages.py empties it to time first visits.
+CACHES["default"]["LOCATION"] = env("BENCH_CACHE_URL", default="redis://127.0.0.1:6379/3")  # noqa: F405

@@ -194,7 +194,7 @@ VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="30/m")
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("CACHE_URL", default="redis://127.0.0.1:6379/1"),
     }
 }

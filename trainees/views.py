@@ -1,62 +1,35 @@
 """Trainee pages: the administrators' list, a trainee's record, and /me/ for the trainee.
 
 Records are fetched through Trainee.objects.visible_to(user), so a trainee cannot reach
-another trainee's record by editing the URL (404). Enrolments, certifications and reminders
-are read through reverse relations: this app imports neither courses nor certifications.
+another trainee's record by editing the URL (404). The record's rows are read, and rendered,
+only when its cached rendering is missing or stale (records.py).
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cecopam.pagination import KeysetPaginator
-from cecopam.permissions import administrator_required
+from cecopam.permissions import administrator_required, is_administrator, is_instructor
 
 from .filters import filtered_trainees
 from .forms import TraineeForm
 from .models import Trainee
+from .records import RECORD_CACHE_SECONDS, lazy_record, own_record_version, with_record_version
 
 TRAINEES_PER_PAGE = 50
 
 
-def _related_model(name):
-    """The model behind one of Trainee's reverse relations, found without importing its app."""
-    return Trainee._meta.get_field(name).related_model
-
-
-def _with_record(queryset):
-    """Everything the record page shows, in a fixed number of queries whatever its length."""
-    enrollments = _related_model("enrollments").objects.select_related("session__course")
-    certifications = _related_model("certifications").objects.select_related("type", "enrollment__session__course")
-    return queryset.select_related("organization", "user").prefetch_related(
-        "languages",
-        Prefetch("enrollments", queryset=enrollments),
-        Prefetch("certifications", queryset=certifications),
-        "certifications__reminders",
-    )
-
-
-def _record_context(trainee):
-    enrollments = sorted(trainee.enrollments.all(), key=lambda e: (e.session.starts_on, e.pk), reverse=True)
-    certifications = sorted(trainee.certifications.all(), key=lambda c: (c.issued_on, c.pk), reverse=True)
-    reminders_sent = sorted(
-        (
-            reminder
-            for certification in certifications
-            for reminder in certification.reminders.all()
-            if reminder.state == "sent"
-        ),
-        key=lambda r: (r.sent_at is not None, r.sent_at),
-        reverse=True,
-    )
+def _record_context(queryset, trainee_id, record_version):
     return {
-        "trainee": trainee,
-        "enrollments": enrollments,
-        "certifications": certifications,
-        "reminders_sent": reminders_sent,
+        "trainee_id": trainee_id,
+        "record_version": record_version,
+        "record": lazy_record(queryset, trainee_id),
+        "record_cache_seconds": RECORD_CACHE_SECONDS,
+        "today": timezone.localdate().isoformat(),
     }
 
 
@@ -76,16 +49,20 @@ def trainee_list(request):
 
 @login_required
 def trainee_detail(request, pk):
-    trainee = get_object_or_404(_with_record(Trainee.objects.visible_to(request.user)), pk=pk)
-    return render(request, "trainees/trainee_detail.html", _record_context(trainee))
+    visible = Trainee.objects.visible_to(request.user)
+    trainee = get_object_or_404(with_record_version(visible), pk=pk)
+    context = _record_context(visible, trainee.pk, trainee.record_version)
+    # Staff see draft results; a trainee reaching their own record here sees what /me/ shows.
+    own_record = not (is_administrator(request.user) or is_instructor(request.user))
+    return render(request, "trainees/trainee_detail.html", {**context, "trainee": trainee, "own_record": own_record})
 
 
 @login_required
 def me(request):
-    trainee = _with_record(Trainee.objects.filter(user=request.user)).first()
-    if trainee is None:
+    own = own_record_version(request.user)
+    if own is None:
         return render(request, "trainees/me_unlinked.html")
-    return render(request, "trainees/me.html", _record_context(trainee))
+    return render(request, "trainees/me.html", _record_context(Trainee.objects.filter(user=request.user), *own))
 
 
 def _save(form):

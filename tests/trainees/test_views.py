@@ -81,7 +81,8 @@ def test_only_administrators_can_post_the_forms(client, cast, role):
 def test_me_shows_each_trainee_their_own_record(client, trainee_user, other_trainee_user):
     client.force_login(other_trainee_user)
     response = client.get(reverse("trainees:me"))
-    assert response.context["trainee"] == other_trainee_user.trainee
+    assert response.context["trainee_id"] == other_trainee_user.trainee.pk
+    assert other_trainee_user.trainee.paternal_surname in response.content.decode()
     assert trainee_user.trainee.paternal_surname not in response.content.decode()
 
 
@@ -262,8 +263,8 @@ def test_detail_query_count_does_not_grow(client, admin_user, trainee_user, view
     _record_with(trainee, 27)
     with django_assert_num_queries(small):
         response = client.get(url)
-    assert len(response.context["enrollments"]) == 30
-    assert len(response.context["reminders_sent"]) == 30
+    assert len(response.context["record"]["enrollments"]) == 30
+    assert len(response.context["record"]["reminders_sent"]) == 30
 
 
 def test_me_query_count_does_not_grow(client, trainee_user, django_assert_num_queries):
@@ -275,7 +276,7 @@ def test_me_query_count_does_not_grow(client, trainee_user, django_assert_num_qu
     _record_with(trainee, 27)
     with django_assert_num_queries(small):
         response = client.get(url)
-    assert len(response.context["certifications"]) == 30
+    assert len(response.context["record"]["certifications"]) == 30
 
 
 # --- the trainee form ------------------------------------------------------------------------
