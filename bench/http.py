@@ -34,7 +34,7 @@ THREADS = 1
 ROUNDS = 3  # /me/ and the bare view alternate, each round `duration` seconds
 
 LUA = r"""
--- Each request carries the next trainee's session cookie; responses other than 200 are counted.
+-- Each request carries the next trainee's cookies; responses other than 200 are counted.
 local cookies = {%(cookies)s}
 local counter = 0
 bad = 0  -- global: done() reads it through thread:get
@@ -50,7 +50,7 @@ end
 
 function request()
   counter = counter %% #cookies + 1
-  return wrk.format("GET", nil, {["Cookie"] = "%(cookie_name)s=" .. cookies[counter]})
+  return wrk.format("GET", nil, {["Cookie"] = cookies[counter]})
 end
 
 function response(status, headers, body)
@@ -78,7 +78,7 @@ def _free_port():
 
 
 def _sign_in(users):
-    """A session cookie per user, stored like a real sign-in (the test client's force_login)."""
+    """A session key per user, stored like a real sign-in (the test client's force_login)."""
     from django.test import Client
 
     keys = []
@@ -87,6 +87,17 @@ def _sign_in(users):
         client.force_login(user)
         keys.append(client.cookies[_cookie_name()].value)
     return keys
+
+
+def _cookie_header(session_key):
+    """The cookies a browser sends once signed in: the session and the CSRF cookie that the
+    first page with a form set (without it, every page would mint and set a new one)."""
+    from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
+
+    csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return f"{_cookie_name()}={session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
 
 
 def _cookie_name():
@@ -183,14 +194,15 @@ def measure_http(*, database_url, duration=5, warmup=2, out=print):
     results = {"workers": WORKERS, "connections": CONNECTIONS, "threads": THREADS, "duration_s": duration}
     try:
         _wait_until_up(base)
-        cookie = f"{_cookie_name()}={keys[0]}"
+        cookies = [_cookie_header(key) for key in keys]
+        cookie = cookies[0]
         status, body = _get(base + "/me/", cookie)
         assert status == 200 and users[0].trainee.service_number in body, "/me/ did not show the trainee's record"
         status, body = _get(base + "/bench/bare/", cookie)
         assert status == 200 and body == "ok"
         with tempfile.TemporaryDirectory() as folder:
             script = Path(folder) / "cookies.lua"
-            script.write_text(LUA % {"cookies": ", ".join(f'"{key}"' for key in keys), "cookie_name": _cookie_name()})
+            script.write_text(LUA % {"cookies": ", ".join(f'"{cookie}"' for cookie in cookies)})
             urls = (("me", "/me/"), ("bare", "/bench/bare/"))
             for _name, path in urls:
                 _wrk(base + path, script, warmup)
