@@ -142,7 +142,7 @@ def _fill(*, certifications, due, today, stages, grace_days):
         # Certification g belongs to trainee g mod trainees (two per trainee, of different types).
         # g <= due: current, expiring inside the range. Beyond: outside the range, except every
         # 50th (revoked) and every 50th + 1 (superseded, below), which lie inside it.
-        inside = "%(first)s::date + (g::bigint * 7919) %% %(window)s"
+        inside = "%(first)s::date + ((g::bigint * 7919) %% %(window)s)::int"
         outside = "CASE WHEN g %% 2 = 0 THEN %(last)s::date + 1 + g %% 900 ELSE %(first)s::date - 1 - g %% 700 END"
         expires = f"(CASE WHEN g <= %(due)s OR g %% 50 IN (0, 1) THEN {inside} ELSE {outside} END)"
         revoked = "g > %(due)s AND g %% 50 = 0"

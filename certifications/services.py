@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from trainees.models import Trainee
+
 from .models import Certification
 
 
@@ -23,6 +25,10 @@ def issue_certification(
     current one, the new certificate is itself recorded as superseded by it. At most one
     live certificate per enrolment (database constraint).
     """
+    # Two issues to one holder at once (two sessions finalized together, an external record
+    # typed meanwhile) would each miss the other's new certificate and both stay current:
+    # issuing serializes on the holder's row.
+    Trainee.objects.select_for_update().filter(pk=trainee.pk).first()
     certification = Certification(
         trainee=trainee,
         type=type,

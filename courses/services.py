@@ -240,7 +240,9 @@ def finalize_session(*, session, by) -> FinalizeOutcome:
         )
     outcome = FinalizeOutcome()
     grants = session.course.grants
-    for enrollment in enrollments:
+    # issue_certification locks each holder's row: in trainee order, so that two sessions
+    # finalized at once with trainees in common wait for each other instead of deadlocking.
+    for enrollment in sorted(enrollments, key=lambda enrollment: enrollment.trainee_id):
         passes = enrollment.status == Enrollment.Status.ENROLLED and enrollment.result == Enrollment.Result.PASSED
         if passes and grants is not None and not enrollment.live:
             outcome.issued.append(

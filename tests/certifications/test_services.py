@@ -222,3 +222,48 @@ def test_history_records_a_revocation(holder, cert_type, admin_user):
     assert labels == ["insert", "update"]
     event = Events.objects.tracks(cert).get(pgh_label="update")
     assert event.pgh_diff["revoked_reason"] == ["", "Issued in error"]
+
+
+# --- concurrency -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_certificates_issued_at_once_to_one_holder_leave_one_current():
+    """Two sessions granting the same type finalized at the same moment: each issue must see
+    the other's certificate, or both would stay current (and both get reminders)."""
+    import threading
+    import time
+    from unittest import mock
+
+    from django.db import connection
+
+    holder = factories.TraineeFactory()
+    cert_type = factories.CertificationTypeFactory(validity_months=24)
+    days = [datetime.date(2026, 3, 13), datetime.date(2026, 4, 17)]
+    real_save = Certification.save
+    errors = []
+
+    def slow_save(self, *args, **kwargs):
+        # Linger after inserting, so that without the holder's lock both inserts happen
+        # before either looks for the other.
+        real_save(self, *args, **kwargs)
+        time.sleep(0.3)
+
+    def worker(day):
+        try:
+            issue_certification(trainee=holder, type=cert_type, issued_on=day)
+        except Exception as exc:  # noqa: BLE001 - reported to the main thread below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(day,)) for day in days]
+    with mock.patch.object(Certification, "save", slow_save):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert errors == []
+    current = Certification.objects.current().filter(trainee=holder, type=cert_type)
+    assert [c.issued_on for c in current] == [days[1]]
+    assert Certification.objects.filter(trainee=holder, type=cert_type).count() == 2
