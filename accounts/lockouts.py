@@ -18,19 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cecopam.clients import client_ip
 from cecopam.permissions import administrator_required
-
-
-def client_ip(request):
-    """The client's address. Behind TRUSTED_PROXY_COUNT reverse proxies, the address the
-    outermost trusted proxy saw (the right-hand end of X-Forwarded-For is the only part a
-    client cannot forge); otherwise REMOTE_ADDR."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
 
 
 def _cool_off():

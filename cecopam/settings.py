@@ -215,9 +215,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Renders AXES_LOCKOUT_TEMPLATE with the time sign-in opens again (HTTP 429).
 AXES_LOCKOUT_CALLABLE = "accounts.lockouts.lockout_response"
 # Behind reverse proxies every request comes from the proxy's address: count the trusted
-# proxies so that the client's own address is the one locked out (see accounts.lockouts.client_ip).
+# proxies so that the client's own address is the one locked out, or rate-limited on /verify/
+# (cecopam/clients.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "accounts.lockouts.client_ip"
+AXES_CLIENT_IP_CALLABLE = "cecopam.clients.client_ip"
 
 # Content-Security-Policy: no inline scripts or styles anywhere.
 CONTENT_SECURITY_POLICY = {

@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from cecopam.clients import client_ip
+
 from .forms import VerifySearchForm
 from .models import CODE_GROUP_LENGTH, CODE_GROUPS, Certification, normalize_code
 
@@ -31,9 +33,10 @@ def parse_rate(rate):
 
 
 def client_key(request):
-    """The client address the counter is kept for. An IPv6 client usually holds a whole /64,
-    so it is counted as one client rather than 2**64 of them."""
-    address = request.META.get("REMOTE_ADDR", "")
+    """The client address the counter is kept for (behind trusted proxies, the address they
+    saw: cecopam/clients.py). An IPv6 client usually holds a whole /64, so it is counted as one
+    client rather than 2**64 of them."""
+    address = client_ip(request) or ""
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

@@ -170,6 +170,22 @@ def test_rate_limit_counts_an_ipv6_client_by_its_64_network(settings, certificat
     assert Client(REMOTE_ADDR="2001:db8:1:3::1").get(verify_url(certification.code)).status_code == 200
 
 
+def test_rate_limit_behind_a_proxy_counts_each_client_not_the_proxy(settings, certification):
+    """Behind a reverse proxy every request comes from its address: with TRUSTED_PROXY_COUNT
+    the limit applies to the address the proxy saw, and a forged X-Forwarded-For entry before
+    it changes nothing."""
+    settings.VERIFY_RATE_LIMIT = "2/m"
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+
+    def get(forwarded_for):
+        client = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for)
+        return client.get(verify_url(certification.code)).status_code
+
+    assert [get("192.0.2.41"), get("1.2.3.4, 192.0.2.41"), get("5.6.7.8, 192.0.2.41")] == [200, 200, 429]
+    assert get("192.0.2.42") == 200
+
+
 def test_rate_limit_window_resets(settings, certification, monkeypatch):
     settings.VERIFY_RATE_LIMIT = "2/m"
     client = Client(REMOTE_ADDR="198.51.100.4")
