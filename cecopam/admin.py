@@ -35,4 +35,6 @@ class AdministratorsOnlyMixin:
 
 
 class AdministratorModelAdmin(AdministratorsOnlyMixin, admin.ModelAdmin):
-    pass
+    # "12 of 1,000,000" would count the whole table again on every filtered page; the
+    # filtered count alone is shown.
+    show_full_result_count = False

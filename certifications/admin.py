@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from cecopam.admin import AdministratorModelAdmin
 
@@ -13,19 +15,42 @@ class CertificationTypeAdmin(AdministratorModelAdmin):
 
 @admin.register(Certification)
 class CertificationAdmin(AdministratorModelAdmin):
-    list_display = ("code", "trainee", "type", "issued_on", "expires_on", "revoked_at", "superseded_by")
+    list_display = ("code", "trainee", "type", "issued_on", "expires_on", "revoked_at", "superseded_by_code")
     list_filter = ("type", "issued_on")
     search_fields = ("code", "trainee__service_number", "trainee__paternal_surname")
-    list_select_related = ("trainee", "type")
+    list_select_related = ("trainee", "type", "superseded_by")
+    # Newest recorded first, read from the primary key's index: the model's order (by issue
+    # date) would sort a million rows for each page.
+    ordering = ("-pk",)
     raw_id_fields = ("trainee", "enrollment", "superseded_by")
     # Revocation and supersession go through certifications.services, which keeps the rules.
     readonly_fields = ("code", "revoked_at", "revoked_reason", "revoked_by", "superseded_by")
+
+    @admin.display(description=_("superseded by"), ordering="superseded_by")
+    def superseded_by_code(self, certification):
+        # The successor's code: its full name would read its holder and type, a query a row.
+        return certification.superseded_by.code if certification.superseded_by_id else None
+
+
+class ReminderStageFilter(admin.SimpleListFilter):
+    """The configured stages, not a SELECT DISTINCT over every reminder ever claimed."""
+
+    title = _("stage (days before expiry)")
+    parameter_name = "stage"
+
+    def lookups(self, request, model_admin):
+        return [(str(days), str(days)) for days in sorted(set(settings.CERT_REMINDER_DAYS), reverse=True)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(stage=int(value)) if value and value.isdigit() else queryset
 
 
 @admin.register(ExpiryReminder)
 class ExpiryReminderAdmin(AdministratorModelAdmin):
     list_display = ("certification", "stage", "state", "attempts", "created_at", "sent_at")
-    list_filter = ("state", "stage")
+    list_filter = ("state", ReminderStageFilter)
+    ordering = ("-pk",)  # newest first from the primary key's index, not a sort of every row
     raw_id_fields = ("certification",)
     readonly_fields = (
         "certification",

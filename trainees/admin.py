@@ -36,3 +36,8 @@ class TraineeAdmin(AdministratorModelAdmin):
     list_select_related = ("organization",)
     autocomplete_fields = ("organization", "user")
     inlines = [TraineeLanguageInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """As the trainee list searches: accent- and case-insensitive words in the names and
+        service number, through the trigram index (Trainee.objects.search)."""
+        return queryset.search(search_term), False
