@@ -8,6 +8,8 @@ requests after `warmup` untimed ones, and the number of queries one request make
 - trainee_list_unfiltered: /trainees/ (administrator): the whole list, first page;
 - trainee_list_last_page: /trainees/?page=<last> (administrator): the deepest page by number;
 - trainee_list_next_to_last: the same page through the Next link of the one before (keyset);
+- session_list: /sessions/ (administrator): every session, newest first, with seats taken;
+- expiring_report: /certifications/expiring/ (administrator): certificates expiring soon;
 - trainee_detail: /trainees/<id>/ of the trainee with the most enrolments (administrator);
 - me: /me/ of the trainee account with the most enrolments;
 - trainee_detail_first_visit / me_first_visit: the same with the record's cached rendering
@@ -208,6 +210,8 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     next_query = html.unescape(next_link.group(1))
     subjects["trainee_list_next_to_last"] = f"?{next_query[:40]}... (the Next link)"
     run("trainee_list_next_to_last", lambda: administrator.get(f"{list_url}?{next_query}"), _expect(200))
+    run("session_list", lambda: administrator.get(reverse("courses:session-list")), _expect(200))
+    run("expiring_report", lambda: administrator.get(reverse("certifications:expiring")), _expect(200))
     detail_url = reverse("trainees:detail", args=[busiest.pk])
     run("trainee_detail", lambda: administrator.get(detail_url), _expect(200, busiest.service_number))
     trainee_client = Client()
