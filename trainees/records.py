@@ -1,19 +1,21 @@
 """A trainee's record (the body of /me/ and of a trainee's page), rendered once and reused.
 
-A record is 30–100 rows from seven tables; reading them into model instances and rendering
+A record is 30–100 rows from nine tables; reading them into model instances and rendering
 them costs ~12 ms, which trainees opening /me/ again and again would pay on every visit.
-`templates/trainees/includes/record.html` therefore caches its rendering (`{% cache %}`) under
-the trainee's *record version*: a SQL function (trainees/migrations/0003_record_version.py),
-read with the trainee, that fingerprints the physical version of every row the record shows. PostgreSQL gives each row version a
+`trainees/me.html` and `trainee_detail.html` therefore cache the record's rendering
+(`{% cache %}`) under the trainee's *record version*: a SQL function
+(trainees/migrations/0003_record_version.py), read with the trainee, that fingerprints the
+physical version of every row the record shows. PostgreSQL gives each row version a
 `(xmin, ctid)` pair — the transaction that wrote it and where it lies — and every INSERT,
 UPDATE or DELETE changes the set of pairs, whoever writes (views, services, bulk SQL, the
 admin, a psql session), so a record can never be served stale and no code has to remember to
-invalidate anything. A VACUUM FULL moves rows: the cached renderings are then rebuilt once.
+invalidate anything. A VACUUM FULL moves rows: the renderings are then rebuilt once.
 
-What else a rendering depends on is in the cache key beside the version (record.html): the
-day (a certificate's state), the language, and who looks (own record, administrator).
-The rows themselves are read only when the rendering is missing (`lazy_record`), after the
-version: a rendering is never older than the version it is stored under.
+What else a rendering depends on is in the cache key beside the version (the templates): the
+day (a certificate's state), the language, and who reads (own record, administrator); an
+upgrade drops every rendering (`forget_rendered_records`). The rows themselves are read only
+when the rendering is missing (`lazy_record`), after the version: a rendering is never older
+than the version it is stored under.
 """
 
 import logging
