@@ -72,11 +72,12 @@ def _time(call, *, requests, warmup, check, around=contextlib.nullcontext):
 
 @contextlib.contextmanager
 def _cache_emptied():
-    """Before the request: no cached rendering of any record (bench/settings.py gives the
-    benchmarks a Redis database of their own)."""
-    from django.core.cache import cache
+    """Before the request: no cached rendering of any record (kept in this process's
+    CACHES["records"]; bench/settings.py gives the benchmarks a Redis database of their own)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "records"):
+        caches[alias].clear()
     yield
 
 

@@ -196,7 +196,15 @@ CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("CACHE_URL", default="redis://127.0.0.1:6379/1"),
-    }
+    },
+    # Rendered trainee records (trainees/records.py), in each server process: their keys hold
+    # the record's version, so no process can serve one stale, and reading one costs no round
+    # trip. About 20 KB each; the least recently used go first.
+    "records": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "trainee-records",
+        "OPTIONS": {"MAX_ENTRIES": env.int("RECORD_CACHE_ENTRIES", default=2000)},
+    },
 }
 
 # History (django-pghistory): event tables are append-only; a database trigger refuses any

@@ -146,7 +146,7 @@ def _answer(response):
 
 @pytest.mark.parametrize("name", sorted(ACCESS))
 def test_access(name, world, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cast, kwargs = world
     url = reverse(name, kwargs=kwargs.get(name))
     answers = {}
@@ -183,7 +183,7 @@ POST_ACCESS = {
 
 @pytest.mark.parametrize("name", sorted(POST_ACCESS))
 def test_post_access(name, world, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cast, kwargs = world
     url = reverse(name, kwargs=kwargs.get(name))
     answers = {}

@@ -12,27 +12,21 @@ admin, a psql session), so a record can never be served stale and no code has to
 invalidate anything. A VACUUM FULL moves rows: the renderings are then rebuilt once.
 
 What else a rendering depends on is in the cache key beside the version (the templates): the
-day (a certificate's state), the language, and who reads (own record, administrator); an
-upgrade drops every rendering (`forget_rendered_records`). The rows themselves are read only
-when the rendering is missing (`lazy_record`), after the version: a rendering is never older
-than the version it is stored under.
+day (a certificate's state), the language, and who reads (own record, administrator). The
+renderings are kept in each server process (`CACHES["records"]`): reading one costs no round
+trip, and a new release, which restarts the processes, starts without them. The rows
+themselves are read only when the rendering is missing (`lazy_record`), after the version: a
+rendering is never older than the version it is stored under.
 """
 
-import logging
-
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import F, Func, Prefetch, TextField
 from django.utils.functional import SimpleLazyObject
 
 from .models import Trainee
 
-logger = logging.getLogger(__name__)
-
 # Renderings expire on their own after a day (the key also changes with the date).
 RECORD_CACHE_SECONDS = 24 * 60 * 60
-# The fragment names of the {% cache %} blocks in trainees/me.html and trainee_detail.html.
-RECORD_FRAGMENTS = ("my_record", "trainee_record")
 
 
 def with_record_version(queryset):
@@ -93,18 +87,3 @@ def lazy_record(queryset, trainee_id):
     """The record's rows for the template, read from `queryset` (the one that limits what the
     user may see) only if the template asks for them, i.e. when the rendering is not cached."""
     return SimpleLazyObject(lambda: _read_record(queryset, trainee_id))
-
-
-def forget_rendered_records(**kwargs):
-    """Drop every cached rendering. Connected to post_migrate (trainees/apps.py): an upgrade
-    runs migrate, and renderings made by the previous templates, translations or code must
-    not outlive it. The rows' versions cannot see such a change; the day in the key would
-    only end it at midnight."""
-    from redis.exceptions import RedisError
-
-    try:
-        for fragment in RECORD_FRAGMENTS:
-            cache.delete_pattern(f"template.cache.{fragment}.*")
-    except RedisError as error:
-        # Without Redis nothing cached is served either; an upgrade must not fail for it.
-        logger.warning("Cached record renderings not dropped (%s): Redis was unreachable.", error)

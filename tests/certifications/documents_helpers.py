@@ -18,7 +18,7 @@ def use_private_cache(settings):
     never meet those of another test run (the real cache is a Redis shared by everyone)."""
     from django.core.cache import cache
 
-    settings.CACHES = LOCMEM_CACHE
+    settings.CACHES = {**settings.CACHES, **LOCMEM_CACHE}
     cache.clear()
 
 

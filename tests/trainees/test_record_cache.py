@@ -188,15 +188,3 @@ def test_another_trainees_record_is_still_refused(client, other_trainee_user, re
     client.get(reverse("trainees:detail", args=[other_trainee_user.trainee.pk]))
     assert client.get(reverse("trainees:detail", args=[record["trainee"].pk])).status_code == 404
     assert record["trainee"].service_number not in main_of(client.get(ME))
-
-
-def test_an_upgrade_forgets_every_rendering(client, trainee_user, record):
-    """migrate runs on every upgrade: renderings made by the old templates must not outlive it."""
-    from django.core.management import call_command
-
-    client.force_login(trainee_user)
-    client.get(ME)
-    call_command("migrate", verbosity=0)
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(ME).status_code == 200
-    assert any("courses_enrollment" in query["sql"] for query in captured)
