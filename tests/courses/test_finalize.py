@@ -225,6 +225,23 @@ def test_record_results_refuses_a_pass_below_the_pass_mark(instructor):
     assert good.result == "pending"  # all or nothing
 
 
+def test_each_refused_row_is_named_in_a_fixed_number_of_queries(instructor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def refuse(count):
+        session = factories.CourseSessionFactory(course__pass_mark=70, instructors=[instructor])
+        rows = _enrol(session, count)
+        with CaptureQueriesContext(connection) as captured, pytest.raises(ValidationError) as refused:
+            _record(session, instructor, {enrollment: _row("passed", 60) for enrollment in rows})
+        names = [enrollment.trainee.full_name for enrollment in rows]
+        assert all(any(name in message for message in refused.value.messages) for name in names)
+        return len(captured)
+
+    refuse(1)  # warms per-process caches (content types), which the first call fills
+    assert refuse(2) == refuse(6)
+
+
 def test_reopen_is_for_administrators_with_a_reason(session, instructor, admin_user):
     (enrollment,) = _enrol(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 90)})
