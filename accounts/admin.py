@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from cecopam.admin import AdministratorModelAdmin, AdministratorsOnlyMixin
+from common.admin import AdministratorModelAdmin, AdministratorsOnlyMixin
 
 from .models import ExportLog, User
 

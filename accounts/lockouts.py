@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cecopam.clients import client_ip
-from cecopam.permissions import administrator_required
+from common.clients import client_ip
+from common.permissions import administrator_required
 
 
 def _cool_off():

@@ -1,4 +1,4 @@
-"""Login accounts. Roles are Django groups (see cecopam/permissions.py)."""
+"""Login accounts. Roles are Django groups (see common/permissions.py)."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser

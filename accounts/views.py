@@ -12,8 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from cecopam.permissions import administrator_required, is_administrator, is_instructor
 from certifications.models import Certification, ExpiryReminder
+from common.permissions import administrator_required, is_administrator, is_instructor
 from courses.models import CourseSession
 from trainees.models import Trainee
 

@@ -82,7 +82,7 @@ def _main_select(captured, table):
         sql = query["sql"]
         # Server-side cursors are logged with their DECLARE ... FOR prefix.
         sql = re.sub(r"^DECLARE .*? CURSOR (WITH(OUT)? HOLD )?FOR ", "", sql, flags=re.S)
-        # An export written by COPY (cecopam/csv_copy.py) is logged as the COPY statement.
+        # An export written by COPY (common/csv_copy.py) is logged as the COPY statement.
         sql = re.sub(r"^COPY \((.*)\) TO STDOUT.*$", r"\1", sql, flags=re.S)
         if sql.startswith("SELECT") and f'FROM "{table}"' in sql and "COUNT(" not in sql.upper():
             candidates.append(sql)

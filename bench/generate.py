@@ -607,8 +607,8 @@ class Generator:
         from django.contrib.auth.models import Group
 
         from accounts.models import User
-        from cecopam.permissions import ADMINISTRATORS, INSTRUCTORS, TRAINEES
         from certifications.models import CertificationType
+        from common.permissions import ADMINISTRATORS, INSTRUCTORS, TRAINEES
         from courses.models import Course
         from trainees.models import Organization
 

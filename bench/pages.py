@@ -96,7 +96,7 @@ def _subjects():
     from django.contrib.auth import get_user_model
     from django.db.models import Count
 
-    from cecopam.permissions import is_administrator
+    from common.permissions import is_administrator
     from trainees.models import Trainee
 
     User = get_user_model()

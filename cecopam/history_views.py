@@ -6,11 +6,11 @@ load it into a panel; any other request gets the full page.
 
 from django.shortcuts import get_object_or_404, render
 
+from common.permissions import administrator_required
 from courses.models import CourseSession
 from trainees.models import Trainee
 
 from .history import session_timeline, trainee_timeline
-from .permissions import administrator_required
 
 
 def _render(request, template, context):

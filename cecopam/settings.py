@@ -83,7 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cecopam.permissions.roles",
+                "common.permissions.roles",
             ],
         },
     },
@@ -157,7 +157,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Django's form renderer with inputs, selects and textareas written in Python (the same markup,
 # several times faster: the results grid and the list filters render hundreds of them).
-FORM_RENDERER = "cecopam.renderers.FormRenderer"
+FORM_RENDERER = "common.renderers.FormRenderer"
 
 # Email: EMAIL_URL such as smtp+tls://user:password@host:587, consolemail://, filemail:///path.
 # django-environ drops the first slash of a filemail path: an absolute path needs four (filemail:////abs).
@@ -224,9 +224,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "accounts.lockouts.lockout_response"
 # Behind reverse proxies every request comes from the proxy's address: count the trusted
 # proxies so that the client's own address is the one locked out, or rate-limited on /verify/
-# (cecopam/clients.py).
+# (common/clients.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "cecopam.clients.client_ip"
+AXES_CLIENT_IP_CALLABLE = "common.clients.client_ip"
 
 # Content-Security-Policy: no inline scripts or styles anywhere.
 CONTENT_SECURITY_POLICY = {

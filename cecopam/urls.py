@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-import cecopam.admin  # noqa: F401  (administrators-only admin site)
+import common.admin  # noqa: F401  (administrators-only admin site)
 from certifications import documents_views, verification
 from trainees import urls as trainees_urls
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cecopam.admin import AdministratorModelAdmin
+from common.admin import AdministratorModelAdmin
 
 from .models import Certification, CertificationType, ExpiryReminder
 

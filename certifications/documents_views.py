@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 
-from cecopam.permissions import is_administrator
+from common.permissions import is_administrator
 from courses.models import Enrollment
 from trainees.models import Trainee
 

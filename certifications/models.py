@@ -15,7 +15,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cecopam.permissions import is_administrator
+from common.permissions import is_administrator
 
 # Crockford's base32: no I, L, O or U, so a code read off paper is hard to mistype.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cecopam.permissions import administrator_required
+from common.permissions import administrator_required
 from trainees.models import Trainee
 
 from . import services

@@ -27,7 +27,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cecopam.permissions import ADMINISTRATORS
+from common.permissions import ADMINISTRATORS
 from courses.models import CourseSession
 
 from .emails import build_message

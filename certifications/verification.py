@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from cecopam.clients import client_ip
+from common.clients import client_ip
 
 from .forms import VerifySearchForm
 from .models import CODE_GROUP_LENGTH, CODE_GROUPS, Certification, normalize_code
@@ -34,7 +34,7 @@ def parse_rate(rate):
 
 def client_key(request):
     """The client address the counter is kept for (behind trusted proxies, the address they
-    saw: cecopam/clients.py). An IPv6 client usually holds a whole /64, so it is counted as one
+    saw: common/clients.py). An IPv6 client usually holds a whole /64, so it is counted as one
     client rather than 2**64 of them."""
     address = client_ip(request) or ""
     try:

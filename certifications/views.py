@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import ExportLog
-from cecopam.permissions import administrator_required
-from cecopam.spreadsheets import csv_response, xlsx_response
+from common.permissions import administrator_required
+from common.spreadsheets import csv_response, xlsx_response
 
 from .filters import ExpiringFilter
 from .models import Certification, ExpiryReminder

@@ -24,9 +24,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from cecopam.permissions import ADMINISTRATORS, INSTRUCTORS, TRAINEES
 from certifications.models import Certification, CertificationType
 from certifications.services import issue_certification
+from common.permissions import ADMINISTRATORS, INSTRUCTORS, TRAINEES
 from trainees.models import Organization, Trainee, TraineeLanguage, normalize_search
 
 from .models import Course, CourseSession, Enrollment

@@ -1,7 +1,7 @@
 """Session rosters as CSV, XLSX and a printable PDF sign-in sheet.
 
 One module serves the web downloads (/sessions/<id>/roster.csv|xlsx|pdf) and the
-`export_roster` command. The CSV is written by PostgreSQL (cecopam/csv_copy.py); the XLSX reads
+`export_roster` command. The CSV is written by PostgreSQL (common/csv_copy.py); the XLSX reads
 rows with iterator(); memory stays flat either way. Every export is recorded in accounts.ExportLog.
 """
 
@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ExportLog
-from cecopam.csv_copy import copy_csv_response, safe_text
-from cecopam.spreadsheets import fitting_widths, xlsx_response
 from certifications.documents import render_pdf
+from common.csv_copy import copy_csv_response, safe_text
+from common.spreadsheets import fitting_widths, xlsx_response
 
 from .models import Enrollment
 
@@ -129,7 +129,7 @@ def _labels(field, choices):
 
 
 def roster_csv_cells(session):
-    """roster_rows(), each cell computed by the database (for the CSV, cecopam/csv_copy.py)."""
+    """roster_rows(), each cell computed by the database (for the CSV, common/csv_copy.py)."""
     # Trainee.full_name: the given names and the surnames that are not empty, one space apart.
     full_name = Trim(
         Func(

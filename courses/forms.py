@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cecopam.permissions import INSTRUCTORS
 from certifications.models import CertificationType
+from common.permissions import INSTRUCTORS
 
 from . import services
 from .models import Course, CourseSession, Enrollment

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cecopam.permissions import is_administrator, is_instructor
+from common.permissions import is_administrator, is_instructor
 
 
 class Course(models.Model):

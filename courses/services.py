@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cecopam.bulk import update_rows
-from cecopam.permissions import is_administrator
 from certifications.models import Certification
 from certifications.services import issue_certification, revoke_certification
+from common.bulk import update_rows
+from common.permissions import is_administrator
 
 from .models import CourseSession, Enrollment
 

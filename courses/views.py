@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cecopam.permissions import administrator_required, is_administrator, staff_required
+from common.permissions import administrator_required, is_administrator, staff_required
 from trainees.models import Trainee
 
 from . import exports, services

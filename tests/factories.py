@@ -6,8 +6,8 @@ import factory
 from django.contrib.auth.models import Group
 
 from accounts.models import User
-from cecopam.permissions import ADMINISTRATORS, INSTRUCTORS, TRAINEES
 from certifications.models import Certification, CertificationType, ExpiryReminder
+from common.permissions import ADMINISTRATORS, INSTRUCTORS, TRAINEES
 from courses.models import Course, CourseSession, Enrollment
 from trainees.models import Organization, Trainee
 

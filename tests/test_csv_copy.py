@@ -1,4 +1,4 @@
-"""cecopam/csv_copy.py: the CSV PostgreSQL writes has the same cells as csv_response() writes."""
+"""common/csv_copy.py: the CSV PostgreSQL writes has the same cells as csv_response() writes."""
 
 import csv
 import io
@@ -9,8 +9,8 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from cecopam.csv_copy import copy_csv_response, safe_text
-from cecopam.spreadsheets import csv_response
+from common.csv_copy import copy_csv_response, safe_text
+from common.spreadsheets import csv_response
 from courses.models import Enrollment
 from tests.factories import EnrollmentFactory, OrganizationFactory, TraineeFactory
 from trainees.models import Trainee

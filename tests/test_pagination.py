@@ -1,11 +1,11 @@
-"""Keyset pagination of the trainee list (cecopam/pagination.py): every row once, in order,
+"""Keyset pagination of the trainee list (common/pagination.py): every row once, in order,
 whichever way the pages are reached; a tampered key is ignored."""
 
 import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
-from cecopam.pagination import KeysetPaginator, decode_key, encode_key
+from common.pagination import KeysetPaginator, decode_key, encode_key
 from tests.factories import TraineeFactory
 from trainees.filters import filtered_trainees
 from trainees.models import Trainee

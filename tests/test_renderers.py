@@ -1,4 +1,4 @@
-"""cecopam.renderers.FormRenderer writes the same markup as Django's template renderer."""
+"""common.renderers.FormRenderer writes the same markup as Django's template renderer."""
 
 from decimal import Decimal
 
@@ -8,7 +8,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_lazy
 from django_countries.fields import CountryField
 
-from cecopam.renderers import FormRenderer
+from common.renderers import FormRenderer
 
 CHOICES = [("pending", gettext_lazy("Pending")), ("passed", "Passed <b>"), ("failed", "Failed & co")]
 GROUPED = [("Group <1>", [("a", "A"), ("b", "B")]), ("c", "C"), ("", "---")]
@@ -92,4 +92,4 @@ def test_the_projects_forms_render_as_django_does(db):
 
 
 def test_it_is_the_projects_renderer(settings):
-    assert settings.FORM_RENDERER == "cecopam.renderers.FormRenderer"
+    assert settings.FORM_RENDERER == "common.renderers.FormRenderer"

@@ -10,8 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from cecopam.permissions import is_administrator, is_instructor, is_trainee
 from certifications.models import Certification, CertificationType
+from common.permissions import is_administrator, is_instructor, is_trainee
 from courses.demo import DEMO_PASSWORD, seed_demo
 from courses.models import Course, CourseSession, Enrollment
 from trainees.models import Organization, Trainee, TraineeLanguage

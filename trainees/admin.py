@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cecopam.admin import AdministratorModelAdmin
+from common.admin import AdministratorModelAdmin
 
 from .models import Organization, Trainee, TraineeLanguage
 

@@ -2,7 +2,7 @@
 
 The columns are trainees.imports.COLUMNS with stored values (choice values, ISO country codes,
 organizations by name), so an exported file imports back unchanged. The CSV is written by
-PostgreSQL (cecopam/csv_copy.py); the XLSX reads rows with iterator() in openpyxl's write-only
+PostgreSQL (common/csv_copy.py); the XLSX reads rows with iterator() in openpyxl's write-only
 mode; memory stays flat whatever the number of trainees. Every export is recorded in
 accounts.ExportLog.
 """
@@ -11,8 +11,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import ExportLog
-from cecopam.csv_copy import copy_csv_response, safe_text
-from cecopam.spreadsheets import fitting_widths, xlsx_response
+from common.csv_copy import copy_csv_response, safe_text
+from common.spreadsheets import fitting_widths, xlsx_response
 
 from .filters import TraineeFilter, filtered_trainees
 from .imports import COLUMNS

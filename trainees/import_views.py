@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from cecopam.permissions import administrator_required
+from common.permissions import administrator_required
 
 from . import exports
 from .imports import COLUMNS, REQUIRED_COLUMNS, import_trainees, too_large_message

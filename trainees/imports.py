@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
-from cecopam.spreadsheets import unescape_cell
+from common.spreadsheets import unescape_cell
 
 from .models import Organization, Trainee, normalize_search
 

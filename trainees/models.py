@@ -10,7 +10,7 @@ from django.db.models import F, Q, TextField
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from cecopam.permissions import is_administrator, is_instructor
+from common.permissions import is_administrator, is_instructor
 
 
 def normalize_search(text):

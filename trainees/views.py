@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cecopam.pagination import KeysetPaginator
-from cecopam.permissions import administrator_required, is_administrator, is_instructor
+from common.pagination import KeysetPaginator
+from common.permissions import administrator_required, is_administrator, is_instructor
 
 from .filters import filtered_trainees
 from .forms import TraineeForm

@@ -1,4 +1,4 @@
-"""Creates the role groups named in cecopam/permissions.py."""
+"""Creates the role groups named in common/permissions.py."""
 
 from django.db import migrations
 

@@ -9,7 +9,7 @@ import os
 import pytest
 from django.contrib.auth.models import Group
 
-from cecopam.permissions import ROLE_GROUPS
+from common.permissions import ROLE_GROUPS
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import ExportLog
-from cecopam.spreadsheets import csv_response, xlsx_response
+from common.spreadsheets import csv_response, xlsx_response
 from tests.factories import OrganizationFactory, TraineeFactory
 from tests.fixtures.spreadsheets import HEADER, libreoffice_convert
 from trainees.imports import import_trainees
@@ -298,7 +298,7 @@ def test_safe_cell_neutralizes_formulas_and_leaves_numbers_and_dates_alone():
     import datetime
     from decimal import Decimal
 
-    from cecopam.spreadsheets import safe_cell, unescape_cell
+    from common.spreadsheets import safe_cell, unescape_cell
 
     for text in ("=1+1", "+52 55", "-3", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(text) == "'" + text

@@ -10,7 +10,7 @@ attrs, ids, ARIA and error classes are computed exactly as before); any other te
 overridden by the project or an app, is rendered by the template engine as usual.
 tests/test_renderers.py compares both renderings.
 
-    FORM_RENDERER = "cecopam.renderers.FormRenderer"
+    FORM_RENDERER = "common.renderers.FormRenderer"
 """
 
 import html

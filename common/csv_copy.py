@@ -6,7 +6,7 @@ reaches about a tenth of the rate at which PostgreSQL writes the same rows as CS
 every cell, formula neutralization included, and COPY writes the file: Python only passes the
 bytes on.
 
-The file is the same as cecopam.spreadsheets.csv_response() writes, cell for cell: UTF-8 with a
+The file is the same as common.spreadsheets.csv_response() writes, cell for cell: UTF-8 with a
 byte order mark, a header row, text starting with = + - @, a tab or a carriage return prefixed
 with an apostrophe (safe_cell), numbers and dates as text (dates ISO), empty cells unquoted.
 Lines end with a line feed (Excel and LibreOffice read both).
