@@ -18,6 +18,8 @@ trainees_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
+    path("api/", include("api.page_urls")),
     path("", include("accounts.urls")),
     path("", include((trainees_patterns, trainees_urls.app_name))),
     path("", include("courses.urls")),

@@ -82,6 +82,23 @@ class CertificationQuerySet(models.QuerySet):
     def expiring_between(self, start, end):
         return self.current().filter(expires_on__gte=start, expires_on__lte=end)
 
+    def in_state(self, state, today=None):
+        """The certifications whose Certification.state(today) is `state`, decided by the database."""
+        today = today or timezone.localdate()
+        soon = today + timedelta(days=settings.CERT_EXPIRING_SOON_DAYS)
+        State = Certification.State
+        if state == State.REVOKED:
+            return self.filter(revoked_at__isnull=False)
+        if state == State.SUPERSEDED:
+            return self.filter(revoked_at__isnull=True, superseded_by__isnull=False)
+        if state == State.EXPIRED:
+            return self.current().filter(expires_on__lt=today)
+        if state == State.EXPIRING:
+            return self.current().filter(expires_on__gte=today, expires_on__lte=soon)
+        if state == State.VALID:
+            return self.current().filter(Q(expires_on__isnull=True) | Q(expires_on__gt=soon))
+        return self.none()
+
     def due_for_reminder(self, today, *, stages=None, grace_days=None):
         """Current certifications owed a reminder on `today`, annotated with `reminder_stage`.
 

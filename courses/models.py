@@ -14,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from common.permissions import is_administrator, is_instructor
 
 
+class CourseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators and instructors see the whole catalogue; a trainee, the courses of the
+        sessions they are enrolled in."""
+        if is_administrator(user) or is_instructor(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(pk__in=CourseSession.objects.visible_to(user).values("course_id"))
+
+
 class Course(models.Model):
     class Category(models.TextChoices):
         MILITARY_EXPERTS = "military_experts", _("UN military experts on mission")
@@ -51,6 +62,8 @@ class Course(models.Model):
         help_text=_("Certifications that must be valid on the session's start date."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("course")

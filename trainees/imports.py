@@ -636,6 +636,51 @@ def import_trainees(data, *, filename="", commit=False, expected_fingerprint=Non
 
     if report.rows == 0:
         report.errors.append(RowError(None, "", _("The file has a header row but no trainee rows.")))
+    return _apply(
+        report,
+        rows,
+        commit=commit,
+        expected_fingerprint=expected_fingerprint,
+        context={"source": "import_trainees", "import_file": filename},
+    )
+
+
+def import_rows(rows, *, commit=False, first_row=1, source="api"):
+    """Import trainees given as mappings of column to text (the REST API's rows), as import_trainees()
+    imports a file's rows: the same validation and messages (TraineeRowForm), the same matching of
+    (service_number, nationality), all or nothing.
+
+    The columns are those the rows give (a file's header); every row gives the same columns, as
+    in a file, so that a missing one is never read as "clear it". Rows are numbered from
+    `first_row` in the report's errors. Returns an ImportReport.
+    """
+    report = ImportReport()
+    report.columns = [name for name in COLUMNS if any(name in row for row in rows)]
+    report.rows = len(rows)
+    if report.rows > MAX_ROWS:
+        report.errors.append(
+            RowError(
+                None, "", _("The file has more than %(max)s rows; split it into smaller files.") % {"max": MAX_ROWS}
+            )
+        )
+        return report
+    records = []
+    for number, row in enumerate(rows, start=first_row):
+        for name in report.columns:
+            if name not in row and name not in REQUIRED_COLUMNS:
+                report.errors.append(
+                    RowError(number, name, _("The other rows give this column: give it in this row too."))
+                )
+        given = {name: row.get(name) or "" for name in COLUMNS if name in report.columns or name in REQUIRED_COLUMNS}
+        records.append((number, given, []))
+    rows = _validate(records, report)
+    if report.rows == 0:
+        report.errors.append(RowError(None, "", _("There are no trainee rows.")))
+    return _apply(report, rows, commit=commit, expected_fingerprint=None, context={"source": source})
+
+
+def _apply(report, rows, *, commit, expected_fingerprint, context):
+    """Plan the valid rows; with `commit` and no error at all, write them in one transaction."""
     if not commit or report.errors:
         _plan(report, rows, lock=False)
         return report
@@ -645,7 +690,7 @@ def import_trainees(data, *, filename="", commit=False, expected_fingerprint=Non
             if expected_fingerprint is not None and report.fingerprint != expected_fingerprint:
                 report.changed_since_preview = True
                 return report
-            with pghistory.context(source="import_trainees", import_file=filename):
+            with pghistory.context(**context):
                 _write(report)
     except IntegrityError:
         # Another administrator created the same trainee or organization meanwhile.
