@@ -41,6 +41,7 @@ from .services import record_use
 
 class ApiMixin:
     # Speak the token user's saved language, and log every request made with a token.
+    lookup_value_regex = "[0-9]+"  # ids only; any other path is the catch-all's 404
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
