@@ -3,7 +3,8 @@
 Each row says what a GET answers for: an anonymous visitor, the trainee who owns the record,
 another trainee, the instructor of the session, another instructor, and an administrator.
 A URL pattern added without a row here fails `test_every_url_pattern_has_a_row`.
-The Django admin (namespace `admin`) is covered in tests/test_hardening.py.
+The Django admin (namespace `admin`) is covered in tests/test_hardening.py, the REST API
+(namespace `api`, bearer tokens instead of sign-in) in tests/api/test_access.py.
 """
 
 import datetime
@@ -12,6 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+from api.services import create_token
 from tests import factories
 
 ROLES = ("anonymous", "owner", "other_trainee", "instructor", "other_instructor", "administrator")
@@ -77,13 +79,15 @@ ACCESS = {
     "certifications:external-new-for-trainee": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "verify-search": (OK,) * 6,
     "verify": (OK,) * 6,
+    "api-tokens:list": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "api-tokens:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
 }
 
 
 def _url_pattern_names(patterns=None, namespace=None):
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            if pattern.namespace == "admin":
+            if pattern.namespace in ("admin", "api"):
                 continue
             yield from _url_pattern_names(pattern.url_patterns, pattern.namespace or namespace)
         elif pattern.name:
@@ -123,6 +127,7 @@ def world(db, django_db_blocker):
         "certifications:external-new-for-trainee": {"trainee_pk": cast["owner"].trainee.pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "verify": {"code": certification.code},
+        "api-tokens:revoke": {"pk": create_token(user=cast["administrator"], name="HR")[0].pk},
     }
     for name in ACCESS:
         if name.startswith(("courses:session-", "courses:roster-")) and name not in (
@@ -178,6 +183,8 @@ POST_ACCESS = {
     "courses:session-reopen": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),  # the reason is required
     "certifications:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:external-new-for-trainee": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "api-tokens:list": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),  # the form's errors
+    "api-tokens:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
 }
 
 
