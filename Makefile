@@ -41,7 +41,7 @@ messages: venv
 translations: venv
 	@command -v msgfmt >/dev/null || (apt-get install -y -qq gettext >/dev/null 2>&1 || true)
 	mkdir -p locale
-	$(PY) manage.py makemessages -l es -l en --no-location --no-fuzzy-matching --ignore=.venv --ignore=node_modules --ignore=bench --ignore=tests --ignore=var --ignore=staticfiles
+	$(PY) manage.py makemessages -l es -l en --no-location --ignore=.venv --ignore=node_modules --ignore=bench --ignore=tests --ignore=var --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 setup: venv assets database messages
