@@ -185,7 +185,7 @@ def build_reminder_message(reminder, *, today, to, cc, connection=None):
         "reminder": reminder,
         "certification": certification,
         "trainee": trainee,
-        "days_left": (certification.expires_on - today).days,
+        "days_left": certification.days_left(today),
         "sessions": renewal_sessions(certification.type, today),
         "contact_email": settings.CERT_REMINDER_CONTACT_EMAIL,
         "record_url": settings.SITE_URL + page_url("own-record"),
