@@ -636,13 +636,29 @@ def import_trainees(data, *, filename="", commit=False, expected_fingerprint=Non
 
     if report.rows == 0:
         report.errors.append(RowError(None, "", _("The file has a header row but no trainee rows.")))
-    return _apply(
-        report,
-        rows,
-        commit=commit,
-        expected_fingerprint=expected_fingerprint,
-        context={"source": "import_trainees", "import_file": filename},
-    )
+    if not commit or report.errors:
+        _plan(report, rows, lock=False)
+        return report
+    try:
+        with transaction.atomic():
+            _plan(report, rows, lock=True)
+            if expected_fingerprint is not None and report.fingerprint != expected_fingerprint:
+                report.changed_since_preview = True
+                return report
+            with pghistory.context(source="import_trainees", import_file=filename):
+                _write(report)
+    except IntegrityError:
+        # Another administrator created the same trainee or organization meanwhile.
+        report.errors.append(
+            RowError(
+                None,
+                "",
+                _("The trainees changed while this file was being imported; nothing was imported. Try again."),
+            )
+        )
+        return report
+    report.committed = True
+    return report
 
 
 def import_rows(rows, *, commit=False, first_row=1, source="api"):
@@ -656,14 +672,7 @@ def import_rows(rows, *, commit=False, first_row=1, source="api"):
     """
     report = ImportReport()
     report.columns = [name for name in COLUMNS if any(name in row for row in rows)]
-    report.rows = len(rows)
-    if report.rows > MAX_ROWS:
-        report.errors.append(
-            RowError(
-                None, "", _("The file has more than %(max)s rows; split it into smaller files.") % {"max": MAX_ROWS}
-            )
-        )
-        return report
+    report.rows = len(rows)  # the caller bounds how many (the API: API_BULK_MAX_ROWS)
     records = []
     for number, row in enumerate(rows, start=first_row):
         for name in report.columns:
@@ -676,30 +685,18 @@ def import_rows(rows, *, commit=False, first_row=1, source="api"):
     rows = _validate(records, report)
     if report.rows == 0:
         report.errors.append(RowError(None, "", _("There are no trainee rows.")))
-    return _apply(report, rows, commit=commit, expected_fingerprint=None, context={"source": source})
-
-
-def _apply(report, rows, *, commit, expected_fingerprint, context):
-    """Plan the valid rows; with `commit` and no error at all, write them in one transaction."""
     if not commit or report.errors:
         _plan(report, rows, lock=False)
         return report
     try:
         with transaction.atomic():
             _plan(report, rows, lock=True)
-            if expected_fingerprint is not None and report.fingerprint != expected_fingerprint:
-                report.changed_since_preview = True
-                return report
-            with pghistory.context(**context):
+            with pghistory.context(source=source):
                 _write(report)
     except IntegrityError:
         # Another administrator created the same trainee or organization meanwhile.
         report.errors.append(
-            RowError(
-                None,
-                "",
-                _("The trainees changed while this file was being imported; nothing was imported. Try again."),
-            )
+            RowError(None, "", _("The trainees changed while these rows were being imported; nothing was imported."))
         )
         return report
     report.committed = True

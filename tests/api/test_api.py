@@ -324,6 +324,31 @@ def test_bulk_is_all_or_nothing_with_every_rows_errors(world, api):
     assert good.status_code == 200 and good.json()["committed"] and len(good.json()["created"]) == 1
 
 
+def test_bulk_rows_give_the_same_columns_as_a_files_rows(world, api):
+    owner = world["cast"]["trainee"].trainee
+    rows = [
+        {"service_number": "C-1", "given_names": "Ana", "paternal_surname": "Ruiz", "nationality": "MX", "email": ""},
+        {
+            "service_number": owner.service_number,
+            "given_names": owner.given_names,
+            "paternal_surname": "Ruiz",
+            "nationality": "MX",
+        },
+    ]
+    response = api("administrator").post("/api/v1/trainees/bulk/", {"trainees": rows})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": "email",
+            "message": "The other rows give this column: give it in this row too.",
+            "code": "invalid",
+            "row": 1,
+        }
+    ]
+    owner.refresh_from_db()
+    assert owner.email and owner.paternal_surname != "Ruiz"  # an absent column is never read as "clear it"
+
+
 def test_export_through_the_api_and_reimport_changes_nothing(world, api):
     factories.TraineeFactory.create_batch(7, maternal_surname="", rank="")
     factories.TraineeFactory(organization=None, gender="", email="", phone="+52 55 1234 5678", branch="Ejército")
