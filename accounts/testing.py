@@ -7,6 +7,8 @@ Tests that sign in through the pages type a code instead: `current_code(device)`
 """
 
 import time
+from base64 import b32decode
+from urllib.parse import parse_qs, urlsplit
 
 import django_otp
 from django.http import HttpRequest
@@ -38,3 +40,14 @@ def current_code(device, *, fresh=True):
     if fresh and totp.t() <= device.last_t:
         time.sleep(device.step - (time.time() - device.t0) % device.step + 0.05)
     return f"{totp.token():0{device.digits}d}"
+
+
+def code_from_otpauth_uri(uri):
+    """The code an authenticator app that scanned `uri` (as `totp_device` and `seed_demo` print
+    it) shows now: what a script signing in as an administrator computes."""
+    params = {key: values[0] for key, values in parse_qs(urlsplit(uri).query).items()}
+    assert params.get("algorithm", "SHA1") == "SHA1", params
+    key = b32decode(params["secret"] + "=" * (-len(params["secret"]) % 8))
+    digits = int(params.get("digits", 6))
+    totp = TOTP(key, step=int(params.get("period", 30)), digits=digits)
+    return f"{totp.token():0{digits}d}"
