@@ -30,7 +30,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -249,14 +249,14 @@ def _signed_in(request, user, backend, device):
     django_otp.login(request, device)
     if isinstance(device, StaticDevice):
         left = device.token_set.count()
-        messages.warning(
-            request,
-            _(
-                "You signed in with a recovery code; %(left)s remain. Each code works once: "
-                "make new ones from Two-step sign-in when few are left."
-            )
-            % {"left": left},
+        message = ngettext(
+            "You signed in with a recovery code; %(left)d is left. Each code works once: "
+            "make new ones from Two-step sign-in when few are left.",
+            "You signed in with a recovery code; %(left)d are left. Each code works once: "
+            "make new ones from Two-step sign-in when few are left.",
+            left,
         )
+        messages.warning(request, message % {"left": left})
     return redirect(_next_url(request))
 
 

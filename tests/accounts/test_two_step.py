@@ -170,7 +170,7 @@ def test_a_recovery_code_signs_in_once(administrator):
     _password(client, "chief")
     response = _code(client, f"{codes[3][:5]} {codes[3][5:]}")  # as shown on the page
     assert _signed_in(client)
-    assert "9 remain" in client.get(response["Location"], follow=True).content.decode()
+    assert "9 are left" in client.get(response["Location"], follow=True).content.decode()
 
     again = _client()
     _password(again, "chief", ip="10.1.0.3")
@@ -444,3 +444,13 @@ def test_running_totp_device_again_replaces_the_device(db):
 def test_totp_device_for_an_unknown_user_fails(db):
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         call_command("totp_device", "nobody", stdout=StringIO())
+
+
+def test_the_code_page_speaks_spanish(administrator):
+    client = _client("es")
+    response = _password(client, "chief")
+    page = client.get(response["Location"]).content.decode()
+    assert "Código de acceso" in page
+    assert "Abra su aplicación de autenticación" in page
+    wrong = _code(client, _wrong(current_code(_device(administrator), fresh=False)))
+    assert "Ese código no es correcto" in wrong.content.decode()
