@@ -117,7 +117,7 @@ def verify_code(*, user, code):
 
 def _has_device(request, user):
     """Whether a signed-in user has a confirmed TOTP device; for non-administrators a "no" is
-    remembered in the session, so trainees' pages cost no query for it."""
+    remembered in the session (from the sign-in on), so trainees' pages cost no query for it."""
     if is_administrator(user):
         return totp_device_for(user) is not None
     if request.session.get(NO_DEVICE_SESSION_KEY) == user.pk:
@@ -126,6 +126,14 @@ def _has_device(request, user):
     if not has:
         request.session[NO_DEVICE_SESSION_KEY] = user.pk
     return has
+
+
+def remember_whether_a_device_exists(sender, request, user, **kwargs):
+    """On sign-in (user_logged_in): ask once whether a non-administrator has a device, so that
+    no page after it asks again (`_has_device`; administrators are asked on every page that
+    still owes the code, so the answer is only kept, never used, for them)."""
+    if request is not None and hasattr(request, "session") and totp_device_for(user) is None:
+        request.session[NO_DEVICE_SESSION_KEY] = user.pk
 
 
 def _with_next(url_name, request):
