@@ -86,9 +86,9 @@ def test_administrator_signs_in_with_password_then_code(administrator):
 
     signed_in = _code(client, current_code(_device(administrator)))
     assert signed_in.status_code == 302
-    assert signed_in["Location"] == reverse("home")
+    assert signed_in["Location"] == reverse("reports:home")
     assert _signed_in(client)
-    assert client.get(reverse("overview")).status_code == 200
+    assert client.get(reverse("reports:overview")).status_code == 200
     assert client.get("/admin/").status_code == 200
 
 
@@ -270,7 +270,13 @@ def test_an_administrator_without_an_authenticator_must_set_one_up_first(db):
     assert _signed_in(client)
     landing = client.get(response["Location"], follow=True)
     assert landing.redirect_chain[-1][0].startswith(reverse("two-step"))
-    for url in (reverse("overview"), reverse("trainees:list"), reverse("lockouts"), "/admin/", "/admin/auth/group/"):
+    for url in (
+        reverse("reports:overview"),
+        reverse("trainees:list"),
+        reverse("lockouts"),
+        "/admin/",
+        "/admin/auth/group/",
+    ):
         refused = client.get(url)
         assert refused.status_code == 302, url
         assert refused["Location"].startswith(reverse("two-step")), url
@@ -282,14 +288,14 @@ def test_an_administrator_without_an_authenticator_must_set_one_up_first(db):
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', text).group(1).replace(" ", "")
     assert TOTP(base64.b32decode(secret)).token() == TOTP(device.bin_key).token()
     # Not confirmed yet: the enrolling device opens nothing.
-    assert client.get(reverse("overview"))["Location"].startswith(reverse("two-step"))
+    assert client.get(reverse("reports:overview"))["Location"].startswith(reverse("two-step"))
 
     wrong = client.post(reverse("two-step"), {"code": _wrong(current_code(device, fresh=False))})
     assert "That code is not right" in wrong.content.decode()
     done = client.post(reverse("two-step"), {"code": current_code(device)})
     codes = re.findall(r"<li class=\"col\">([\d ]+)</li>", done.content.decode())
     assert len(codes) == 10
-    assert client.get(reverse("overview")).status_code == 200
+    assert client.get(reverse("reports:overview")).status_code == 200
     assert client.get("/admin/").status_code == 200
 
     # From now on, the password alone is not enough.
@@ -302,14 +308,20 @@ def test_an_administrator_session_without_the_code_opens_nothing_but_the_code_pa
     """The one rule, wherever the session comes from (here the password alone, as force_login)."""
     client = _client()
     client.force_login(administrator)
-    for url in (reverse("overview"), reverse("courses:session-list"), reverse("two-step"), "/admin/", reverse("home")):
+    for url in (
+        reverse("reports:overview"),
+        reverse("courses:session-list"),
+        reverse("two-step"),
+        "/admin/",
+        reverse("reports:home"),
+    ):
         refused = client.get(url)
         assert refused.status_code == 302, url
         assert refused["Location"].startswith(reverse("two-step-code")), url
     assert client.get(reverse("healthz")).status_code == 200
     assert client.get(reverse("verify-search")).status_code == 200
     _code(client, current_code(_device(administrator)))
-    assert client.get(reverse("overview")).status_code == 200
+    assert client.get(reverse("reports:overview")).status_code == 200
 
 
 def test_the_admin_sign_in_page_is_the_same_sign_in(administrator):
@@ -357,9 +369,9 @@ def test_a_trainee_is_unaffected(trainee_user):
     client = _client()
     response = _password(client, "trainee1")
     assert _signed_in(client)
-    assert response["Location"] == reverse("home")
-    assert client.get(reverse("trainees:me")).status_code == 200
-    assert reverse("two-step") not in client.get(reverse("trainees:me")).content.decode()
+    assert response["Location"] == reverse("reports:home")
+    assert client.get(reverse("reports:me")).status_code == 200
+    assert reverse("two-step") not in client.get(reverse("reports:me")).content.decode()
     assert client.get(reverse("two-step")).status_code == 403
 
 
@@ -367,9 +379,9 @@ def test_a_trainee_page_costs_no_query_for_the_second_step(trainee_user):
     """A "no device" is remembered in the session: from the second page on, nothing is asked."""
     client = _client()
     client.force_login(trainee_user)
-    client.get(reverse("trainees:me"))
+    client.get(reverse("reports:me"))
     with CaptureQueriesContext(connection) as captured:
-        client.get(reverse("trainees:me"))
+        client.get(reverse("reports:me"))
     assert not [q for q in captured if "otp_" in q["sql"]]
 
 
@@ -388,7 +400,7 @@ def test_an_administrator_resets_a_lost_phone_in_the_admin(administrator, instru
     assert not TOTPDevice.objects.filter(user__in=[instructor, administrator]).exists()
     again = _client()
     _password(again, "chief")
-    assert again.get(reverse("overview"))["Location"].startswith(reverse("two-step"))
+    assert again.get(reverse("reports:overview"))["Location"].startswith(reverse("two-step"))
 
 
 # --- The totp_device command ------------------------------------------------------------------
@@ -422,7 +434,7 @@ def test_totp_device_prints_an_otpauth_uri_that_signs_in(db):
     _password(client, "scripted")
     _code(client, _code_from(uri))
     assert _signed_in(client)
-    assert client.get(reverse("overview")).status_code == 200
+    assert client.get(reverse("reports:overview")).status_code == 200
 
 
 def test_running_totp_device_again_replaces_the_device(db):
