@@ -54,6 +54,19 @@ def test_create_api_token_prints_a_working_token_on_its_last_line(world):
     assert Api(text).get("/api/v1/sessions/").status_code == 200
 
 
+def test_create_api_token_refuses_an_unknown_or_inactive_user(world):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No user"):
+        call_command("create_api_token", "nobody", stdout=StringIO())
+    world["cast"]["instructor"].is_active = False
+    world["cast"]["instructor"].save()
+    with pytest.raises(CommandError, match="not active"):
+        call_command("create_api_token", "teacher", stdout=StringIO())
+    # And a token made while the user was active stops working with the account.
+    assert Api(world["tokens"]["instructor"]).get("/api/v1/sessions/").status_code == 401
+
+
 def test_unknown_revoked_and_expired_tokens_get_401_problems(world, api):
     admin = world["cast"]["administrator"]
     token, text = create_token(user=admin, name="old", scope="write")
