@@ -380,7 +380,7 @@ def _achievement(certification) -> dict:
     if course.pass_mark is not None:
         narrative += " " + _("Pass mark: %(mark)s/100.") % {"mark": course.pass_mark}
     achievement = {
-        "id": site_url(reverse("courses:course-detail", args=[course.pk])),
+        "id": site_url(course.get_absolute_url()),
         "type": ["Achievement"],
         "achievementType": "Certification",
         "name": course.title,

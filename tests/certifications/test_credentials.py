@@ -474,3 +474,14 @@ def test_verify_page_explains_the_offline_check_and_links_the_credential_for_its
     client.logout()
     page = client.get(url, headers={"accept-language": "es"}).content.decode()
     assert "sin conexión" in page
+
+
+@pytest.mark.django_db
+def test_the_holder_downloads_it_from_their_record_beside_the_pdf(client, certification, trainee_user, admin_user):
+    client.force_login(trainee_user)
+    page = client.get(reverse("reports:me"), headers={"accept-language": "en"}).content.decode()
+    assert credential_url(certification) in page
+    assert "Digital credential (JSON)" in page
+    services.revoke_certification(certification=certification, reason="Error de captura", by=admin_user)
+    page = client.get(reverse("reports:me"), headers={"accept-language": "en"}).content.decode()
+    assert credential_url(certification) not in page
