@@ -8,6 +8,8 @@ import json
 import shutil
 import socket
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import jsonschema
@@ -15,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from pyld import jsonld
@@ -485,3 +488,59 @@ def test_the_holder_downloads_it_from_their_record_beside_the_pdf(client, certif
     services.revoke_certification(certification=certification, reason="Error de captura", by=admin_user)
     page = client.get(reverse("reports:me"), headers={"accept-language": "en"}).content.decode()
     assert credential_url(certification) not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_committed_while_the_list_is_being_re_signed_is_not_lost(holder, admin_user, monkeypatch):
+    first = cecopam_certification(holder, ends_on=datetime.date(2025, 3, 14))
+    second = cecopam_certification(factories.TraineeFactory(), ends_on=datetime.date(2025, 3, 14))
+    credentials.status_list_credential(1)
+    services.revoke_certification(certification=first, reason="Error de captura", by=admin_user)
+
+    # The re-signing reads the list's bits, then waits while the second revocation starts.
+    read, release = threading.Event(), threading.Event()
+    original = credentials._set_positions
+
+    def slow_positions(number):
+        positions = original(number)
+        read.set()
+        assert release.wait(20)
+        return positions
+
+    monkeypatch.setattr(credentials, "_set_positions", slow_positions)
+    errors = []
+
+    def run(work):
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 (reported to the test's thread below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    signer = threading.Thread(target=run, args=(lambda: credentials.status_list_credential(1),))
+    signer.start()
+    assert read.wait(20)
+    revoker = threading.Thread(
+        target=run,
+        args=(lambda: services.revoke_certification(certification=second, reason="Fraude", by=admin_user),),
+    )
+    revoker.start()
+    # The revocation waits on the list's row, which the re-signing holds.
+    for _ in range(200):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the revocation never waited for the re-signing")
+    release.set()
+    signer.join(30)
+    revoker.join(30)
+    assert errors == []
+    monkeypatch.setattr(credentials, "_set_positions", original)
+
+    status_list = credentials.status_list_credential(1)
+    assert status_bit(status_list, first.status_list_index) is True
+    assert status_bit(status_list, second.status_list_index) is True
