@@ -19,6 +19,13 @@ def _json_response(document, content_type):
     return HttpResponse(json.dumps(document, ensure_ascii=False, indent=2), content_type=content_type)
 
 
+def _public_json_response(document, content_type):
+    # Verifiers running in a browser (web wallets) fetch these from other origins.
+    response = _json_response(document, content_type)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @login_required
 def credential_json(request, pk):
     """The certificate as a signed Open Badges 3.0 credential, to download: the same refusals as
@@ -41,7 +48,7 @@ def credential_json(request, pk):
 @cache_control(public=True, max_age=300)
 def did_document(request):
     """/.well-known/did.json: the issuer's did:web document with its public keys."""
-    return _json_response(credentials.did_document(), DID_MEDIA_TYPE)
+    return _public_json_response(credentials.did_document(), DID_MEDIA_TYPE)
 
 
 @cache_control(public=True, max_age=60)
@@ -51,4 +58,4 @@ def status_list(request, number):
     document = credentials.status_list_credential(number)
     if document is None:
         raise Http404
-    return _json_response(document, CREDENTIAL_MEDIA_TYPE)
+    return _public_json_response(document, CREDENTIAL_MEDIA_TYPE)

@@ -275,6 +275,7 @@ def test_did_document_publishes_the_signing_key_and_previous_ones(client, settin
     response = client.get("/.well-known/did.json")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/did+ld+json"
+    assert response["Access-Control-Allow-Origin"] == "*"
     document = response.json()
     current = credentials.public_multikey(TEST_KEY.public_key())
     assert document["id"] == ISSUER
@@ -336,6 +337,7 @@ def test_status_list_is_public_signed_stored_and_re_signed_after_a_revocation(
     url = reverse("certifications:status-list", args=[1])
     first = client.get(url)
     assert first.status_code == 200 and first["Content-Type"] == "application/vc+ld+json"
+    assert first["Access-Control-Allow-Origin"] == "*" and "max-age=60" in first["Cache-Control"]
     status_list = first.json()
     assert status_list["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert status_list["issuer"] == ISSUER
