@@ -421,6 +421,11 @@ def test_digital_bazaar_verifies_our_credentials(tmp_path, client, holder, admin
     settings.CREDENTIAL_PREVIOUS_PUBLIC_KEYS = [credentials.public_multikey(TEST_KEY.public_key())]
     settings.CREDENTIAL_SIGNING_KEY = credentials.secret_multikey(rotated_key)
     new_key_credential = credentials.certification_credential(Certification.objects.get(pk=never.pk))
+    # Recorded by CECOPAM without an enrolment (e.g. from its archives): the achievement is the type.
+    without_course = credentials.certification_credential(
+        factories.CertificationFactory(trainee=factories.TraineeFactory(), type__description="Archivo histórico")
+    )
+    assert without_course["credentialSubject"]["achievement"]["id"].startswith("urn:uuid:")
 
     results = run_verifier(
         tmp_path,
@@ -434,8 +439,10 @@ def test_digital_bazaar_verifies_our_credentials(tmp_path, client, holder, admin
             "revoked": (revoked_credential, None),
             "never_expires_new_key": (new_key_credential, None),
             "valid_later_than_valid_until": (valid_credential, "2099-01-01T00:00:00Z"),
+            "without_course": (without_course, None),
         },
     )
+    assert results["without_course"]["verified"] is True, results["without_course"]
     assert results["valid"] == {"verified": True, "error": None, "statusVerified": True, "revoked": False}
     for tampered in ("renamed", "redated", "extended"):
         assert results[tampered]["verified"] is False, results[tampered]
