@@ -227,3 +227,4 @@ class VerificationSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=Certification.State.choices)
     state_label = serializers.CharField()
     revoked_on = serializers.DateField(allow_null=True)
+    issuer_did = serializers.CharField(help_text="The issuer's did:web: its key checks the signed credential offline.")

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from certifications import verification
+from certifications import credentials, verification
 from certifications.filters import CertificationFilter
 from certifications.models import Certification
 from common.clients import client_ip
@@ -378,7 +378,10 @@ class VerifyView(ApiMixin, APIView):
         certification = verification.find_certification(code)
         if certification is None:
             raise exceptions.NotFound(_("No certificate has this code."))
-        facts = verification.public_facts(certification, timezone.localdate())
+        facts = {
+            **verification.public_facts(certification, timezone.localdate()),
+            "issuer_did": credentials.issuer_did(),
+        }
         response = Response(s.VerificationSerializer(facts).data)
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex"

@@ -437,6 +437,7 @@ def test_verify_answers_what_the_public_page_says(world, api, client):
         "state",
         "state_label",
         "revoked_on",
+        "issuer_did",
     }
     page = client.get(f"/verify/{certification.code}/")
     assert facts["holder_name"] in page.content.decode()
