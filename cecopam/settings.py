@@ -160,6 +160,8 @@ IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
 # Errors listed in full in a preview or a command's report; every error is still counted per kind.
 IMPORT_MAX_ERRORS_SHOWN = env.int("IMPORT_MAX_ERRORS_SHOWN", default=100)
+# Checking a file stops after this many rows with errors (it cannot be imported anyway).
+IMPORT_MAX_BAD_ROWS = env.int("IMPORT_MAX_BAD_ROWS", default=1_000)
 SCAN_MAX_UPLOAD_BYTES = env.int("SCAN_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -256,6 +256,8 @@ def _validate(records, report):
             keys.setdefault((service_number, nationality), []).append(number)
         if valid_form and not extra:
             valid.append((number, form.cleaned_data))
+        elif report.enough_errors(number):
+            break
     duplicated = set()
     for (service_number, nationality), numbers in keys.items():
         if len(numbers) > 1:
