@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.collation import spanish_key
 from common.permissions import administrator_required, is_administrator, staff_required
 from trainees.models import Trainee
 
@@ -225,7 +226,8 @@ def _session_context(request, session, **extra):
 
     def by_name(enrollment):
         trainee = enrollment.trainee
-        return (trainee.paternal_surname, trainee.maternal_surname, trainee.given_names, enrollment.pk)
+        names = (trainee.paternal_surname, trainee.maternal_surname, trainee.given_names)
+        return (*map(spanish_key, names), enrollment.pk)
 
     enrolled = sorted((e for e in rows if e.status == Enrollment.Status.ENROLLED), key=by_name)
     waitlist = [e for e in rows if e.status == Enrollment.Status.WAITLISTED]  # first come, first served

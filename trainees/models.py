@@ -12,6 +12,12 @@ from django_countries.fields import CountryField
 
 from common.permissions import is_administrator, is_instructor
 
+# Names sort in Spanish order in every query, whatever the database's default collation (a
+# database created with the C collation puts "Ávila" after "Zúñiga"): the name columns use
+# PostgreSQL's ICU collation for Spanish (migration 0004 creates it where missing). Python sorts
+# with common.collation.spanish_key, which agrees with it.
+NAME_COLLATION = "es-x-icu"
+
 
 def normalize_search(text):
     """Lower-case and strip accents, as the database's trainee_search_text() does."""
@@ -26,7 +32,7 @@ class Organization(models.Model):
         CIVILIAN = "civilian", _("Civilian")
         PARTNER = "partner", _("Partner nation")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, db_collation=NAME_COLLATION)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MILITARY)
     country = CountryField(_("country"), default="MX")
     training_officer_email = models.EmailField(
@@ -92,9 +98,9 @@ class Trainee(models.Model):
         related_name="trainee",
     )
     service_number = models.CharField(_("service number"), max_length=40)
-    given_names = models.CharField(_("given names"), max_length=120)
-    paternal_surname = models.CharField(_("paternal surname"), max_length=80)
-    maternal_surname = models.CharField(_("maternal surname"), max_length=80, blank=True)
+    given_names = models.CharField(_("given names"), max_length=120, db_collation=NAME_COLLATION)
+    paternal_surname = models.CharField(_("paternal surname"), max_length=80, db_collation=NAME_COLLATION)
+    maternal_surname = models.CharField(_("maternal surname"), max_length=80, blank=True, db_collation=NAME_COLLATION)
     rank = models.CharField(_("rank"), max_length=60, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.MILITARY)
     branch = models.CharField(_("branch"), max_length=80, blank=True)
