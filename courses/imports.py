@@ -570,7 +570,6 @@ def _write(report, *, by, filename):
             enrollment=enrollments[(session.pk, planned.trainee.pk)],
             issuer=planned.values["issuer"],
             code=planned.certificate_code or None,
-            by=by,
         )
 
 

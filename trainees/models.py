@@ -1,6 +1,7 @@
 """People who train at CECOPAM and the organizations they come from."""
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.conf import settings
@@ -10,7 +11,11 @@ from django.db.models import F, Q, TextField
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from common.links import page_url
 from common.permissions import is_administrator, is_instructor
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # Names sort in Spanish order in every query, whatever the database's default collation (a
 # database created with the C collation puts "Ávila" after "Zúñiga"): the name columns use
@@ -50,7 +55,7 @@ class Organization(models.Model):
 
 
 class TraineeQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> "TraineeQuerySet":
         """Administrators see every trainee; an instructor, those enrolled in sessions they
         teach; a trainee, only themself; anyone else, nobody."""
         if is_administrator(user):
@@ -62,7 +67,7 @@ class TraineeQuerySet(models.QuerySet):
             return self.filter(Q(pk__in=taught) | Q(user=user))
         return self.filter(user=user)
 
-    def search(self, text):
+    def search(self, text: str) -> "TraineeQuerySet":
         """Accent- and case-insensitive match on names and service number (trigram index)."""
         needle = normalize_search(text)
         if not needle:
@@ -161,6 +166,10 @@ class Trainee(models.Model):
 
     def __str__(self):
         return f"{self.full_name} ({self.service_number})"
+
+    def get_absolute_url(self) -> str:
+        # The record page shows every app's data and is composed in reports/ (common/links.py).
+        return page_url("trainee-record", self.pk)
 
     @property
     def surnames(self):
