@@ -125,13 +125,13 @@ class HistoryReport(FileReport):
     def summary(self):
         if self.committed:
             text = _(
-                "Imported %(rows)s rows: %(sessions)s sessions, %(enrollments)s enrolments and %(certifications)s "
-                "certificates created; %(unchanged)s rows already recorded."
+                "Rows imported: %(rows)s. New sessions: %(sessions)s; new enrolments: %(enrollments)s; "
+                "new certificates: %(certifications)s; rows already recorded: %(unchanged)s."
             )
         else:
             text = _(
-                "%(rows)s rows: %(sessions)s sessions, %(enrollments)s enrolments and %(certifications)s "
-                "certificates to create; %(unchanged)s rows already recorded."
+                "Rows: %(rows)s. Sessions to create: %(sessions)s; enrolments to create: %(enrollments)s; "
+                "certificates to create: %(certifications)s; rows already recorded: %(unchanged)s."
             )
         return text % {
             "rows": self.rows,

@@ -178,7 +178,7 @@ def test_the_command_dry_run_writes_nothing_and_errors_fail(catalogue, tmp_path,
     path.write_bytes(xlsx_bytes(ROWS, header=HEADER))
     call_command("import_training_history", str(path), "--dry-run")
     out = capsys.readouterr().out
-    assert "3 sessions, 4 enrolments and 2 certificates to create" in out
+    assert "Rows: 4. Sessions to create: 3; enrolments to create: 4; certificates to create: 2;" in out
     assert "Dry run: nothing was written." in out
     assert _state() == ([], [], [])
     path.write_bytes(xlsx_bytes([["MX-404", *ROWS[0][1:]]], header=HEADER))
@@ -197,7 +197,7 @@ def test_the_page_previews_then_imports_on_confirmation(catalogue, admin_user, c
     assert _state() == ([], [], [])
     token = page.context["token"]
     done = client.post(reverse("courses:import-history-confirm"), {"token": token}, follow=True)
-    assert "3 sessions, 4 enrolments and 2 certificates created" in done.content.decode()
+    assert "New sessions: 3; new enrolments: 4; new certificates: 2;" in done.content.decode()
     assert Certification.objects.filter(code=PRINTED_CODE).exists()
     assert Enrollment.objects.filter(recorded_by=admin_user).count() == 4
 
