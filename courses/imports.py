@@ -76,6 +76,10 @@ class PlannedRow:
     values: dict = field(default_factory=dict, repr=False)
 
     @property
+    def result_label(self):
+        return Enrollment.Result(self.result).label
+
+    @property
     def changes_nothing(self):
         return not (self.new_session or self.new_enrollment or self.new_certificate)
 

@@ -46,7 +46,8 @@ def test_administrator_imports_past_training(page, live_server, sign_in, centre,
     expect(page.locator("#count-sessions")).to_have_text("1")
     expect(page.locator("#count-enrollments")).to_have_text("2")
     expect(page.locator("#count-certifications")).to_have_text("1")
-    expect(page.get_by_text("Windows-1252")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="MX-2")).to_contain_text("Failed")
+    expect(page.get_by_text("semicolon-separated")).to_be_visible()
     assert not CourseSession.objects.exists()  # nothing before the confirmation
 
     page.get_by_role("button", name="Confirm the import").click()
