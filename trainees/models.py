@@ -11,6 +11,7 @@ from django.db.models import F, Q, TextField
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from common.collation import spanish_key
 from common.links import page_url
 from common.permissions import is_administrator, is_instructor
 
@@ -78,7 +79,21 @@ class TraineeQuerySet(models.QuerySet):
         return qs
 
 
+def name_order(path: str = "") -> tuple[str, ...]:
+    """The order people are listed in everywhere: surnames, then given names (the columns take
+    the Spanish collation), then id so that the order is total. `path` reaches the trainee from
+    another model, e.g. name_order("trainee__")."""
+    return tuple(f"{path}{name}" for name in (*Trainee.NAME_FIELDS, "id"))
+
+
+def name_key(trainee: "Trainee") -> tuple:
+    """name_order() in Python (common.collation.spanish_key agrees with the database)."""
+    return (*(spanish_key(getattr(trainee, name)) for name in Trainee.NAME_FIELDS), trainee.pk)
+
+
 class Trainee(models.Model):
+    NAME_FIELDS = ("paternal_surname", "maternal_surname", "given_names")
+
     class Category(models.TextChoices):
         MILITARY = "military", _("Military")
         POLICE = "police", _("Police")
