@@ -29,7 +29,7 @@ from courses.models import Course, CourseSession, Enrollment
 from trainees.exports import trainee_rows
 from trainees.filters import TraineeFilter
 from trainees.imports import KEY_COLUMNS, country_code, import_rows
-from trainees.models import Organization, Trainee
+from trainees.models import Organization, Trainee, name_order
 
 from . import serializers as s
 from .filters import EnrollmentFilter, OrganizationFilter
@@ -142,14 +142,14 @@ class TraineeViewSet(
     serializer_class = s.TraineeSerializer
     filterset_class = TraineeFilter
     permission_classes = [*APIView.permission_classes, AdministratorWrites]
-    ordering = ("paternal_surname", "maternal_surname", "given_names", "id")
+    ordering = name_order()
 
     def get_queryset(self):
         return Trainee.objects.visible_to(self.request.user).select_related("organization")
 
     def _import_one(self, row):
         report = import_rows([row], commit=True, first_row=0, source="api")
-        if report.errors:
+        if not report.ok:
             raise BulkRowsInvalid(_("The trainee was not saved."), _import_errors(report, rows=False))
         planned = (report.created or report.updated or report.unchanged)[0]
         trainee = self.get_queryset().get(pk=planned.trainee.pk)
@@ -202,8 +202,8 @@ class TraineeViewSet(
         serializer.is_valid(raise_exception=True)
         rows = [_text_row(row) for row in serializer.validated_data["trainees"]]
         report = import_rows(rows, commit=not serializer.validated_data["dry_run"], first_row=0, source="api")
-        if report.errors:
-            count = len(report.errors)
+        if not report.ok:
+            count = report.error_count
             raise BulkRowsInvalid(
                 ngettext("Nothing was imported: %(count)d error.", "Nothing was imported: %(count)d errors.", count)
                 % {"count": count},
