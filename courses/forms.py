@@ -206,10 +206,11 @@ class ResultRowForm(forms.Form):
         label=_("Remarks"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
     )
 
-    def __init__(self, *args, enrollment=None, course=None, read_only=False, **kwargs):
+    def __init__(self, *args, enrollment=None, course=None, read_only=False, finalizing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.record = enrollment  # not `enrollment`: templates would find the hidden field first
         self.course = course
+        self.finalizing = finalizing
         name = enrollment.trainee.full_name if enrollment is not None else ""
         labels = {
             "result": gettext("Result for %(name)s"),
@@ -248,6 +249,8 @@ class ResultRowForm(forms.Form):
             error = services.result_error(course=self.course, result=cleaned["result"], score=cleaned["score"])
             if error:
                 self.add_error("score", error)
+        if self.finalizing and cleaned.get("result") == Enrollment.Result.PENDING:
+            self.add_error("result", gettext("Record a result before finalizing the session."))
         return cleaned
 
     def values(self):
@@ -258,11 +261,12 @@ class BaseResultsFormSet(forms.BaseFormSet):
     """The whole class in one form: a row per ENROLLED enrolment, matched by its id (never by
     position) against the enrolments loaded once for the page."""
 
-    def __init__(self, data=None, *, enrollments, course, read_only=False, **kwargs):
+    def __init__(self, data=None, *, enrollments, course, read_only=False, finalizing=False, **kwargs):
         self.enrollments = list(enrollments)
         self.by_pk = {enrollment.pk: enrollment for enrollment in self.enrollments}
         self.course = course
         self.read_only = read_only
+        self.finalizing = finalizing  # the Finalize button: every row needs a result
         if data is None:
             kwargs["initial"] = [
                 {
@@ -283,7 +287,13 @@ class BaseResultsFormSet(forms.BaseFormSet):
             enrollment = self.by_pk.get(int(raw)) if str(raw).isdigit() else None
         else:
             enrollment = self.enrollments[index] if index < len(self.enrollments) else None
-        return {**kwargs, "enrollment": enrollment, "course": self.course, "read_only": self.read_only}
+        return {
+            **kwargs,
+            "enrollment": enrollment,
+            "course": self.course,
+            "read_only": self.read_only,
+            "finalizing": self.finalizing,
+        }
 
     def clean(self):
         if any(self.errors):

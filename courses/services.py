@@ -274,6 +274,19 @@ def finalize_session(*, session, by) -> FinalizeOutcome:
 
 
 @transaction.atomic
+def record_results_and_finalize(*, session, results, by) -> tuple[int, FinalizeOutcome]:
+    """Save the results grid and finalize the session in one transaction (the grid's Finalize button).
+
+    Guarantees: what the instructor typed is recorded by record_results before the session is
+    finalized by finalize_session, both under the same lock; if either refuses (a row below
+    the pass mark, a result still pending, the session already finalized), nothing is saved
+    and nothing is finalized. Returns (rows changed, the finalize outcome).
+    """
+    changed = record_results(session=session, results=results, by=by)
+    return changed, finalize_session(session=session, by=by)
+
+
+@transaction.atomic
 def reopen_session(*, session, by, reason) -> CourseSession:
     """Unlock a finalized session's grid (administrators only; the reason is kept in history).
 

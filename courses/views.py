@@ -376,6 +376,13 @@ def session_finalize(request, pk):
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect(back, pk=session.pk)
+    _announce_finalized(request, session, outcome)
+    return redirect(back, pk=session.pk)
+
+
+def _announce_finalized(request, session, outcome, saved=0):
+    if saved:
+        messages.success(request, _("Results saved (%(count)d rows changed).") % {"count": saved})
     if session.course.grants_id is None:
         messages.success(
             request,
@@ -387,7 +394,6 @@ def session_finalize(request, pk):
             _("Session %(code)s finalized: %(issued)d certificates issued, %(revoked)d revoked.")
             % {"code": session.code, "issued": len(outcome.issued), "revoked": len(outcome.revoked)},
         )
-    return redirect(back, pk=session.pk)
 
 
 @administrator_required
@@ -433,18 +439,26 @@ def session_results(request, pk):
         if read_only:
             messages.error(request, _("The session is finalized: its results can no longer be changed."))
             return redirect("courses:session-results", pk=session.pk)
-        formset = ResultsFormSet(request.POST, enrollments=enrollments, course=session.course)
+        finalizing = "finalize" in request.POST
+        formset = ResultsFormSet(request.POST, enrollments=enrollments, course=session.course, finalizing=finalizing)
         if not formset.management_form.is_valid():
             # A mangled or truncated submission: say so and show the class again as stored.
             save_errors = list(formset.non_form_errors())
             formset = ResultsFormSet(enrollments=enrollments, course=session.course)
         elif formset.is_valid():
             try:
-                changed = services.record_results(session=session, results=formset.results(), by=request.user)
+                if finalizing:
+                    changed, outcome = services.record_results_and_finalize(
+                        session=session, results=formset.results(), by=request.user
+                    )
+                else:
+                    changed = services.record_results(session=session, results=formset.results(), by=request.user)
             except ValidationError as error:
                 save_errors = error.messages
             else:
-                if changed:
+                if finalizing:
+                    _announce_finalized(request, session, outcome, changed)
+                elif changed:
                     messages.success(request, _("Results saved (%(count)d rows changed).") % {"count": changed})
                 else:
                     messages.info(request, _("Nothing changed: the results were already saved."))
