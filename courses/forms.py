@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from certifications.models import CertificationType
+from common.numbers import plain
 from common.permissions import INSTRUCTORS
 
 from . import services
@@ -272,7 +273,7 @@ class BaseResultsFormSet(forms.BaseFormSet):
                 {
                     "enrollment": enrollment.pk,
                     "result": enrollment.result,
-                    "score": enrollment.score,
+                    "score": plain(enrollment.score),  # 62, 92.5: as every page prints it
                     "attendance": enrollment.attendance,
                     "remarks": enrollment.remarks,
                 }
