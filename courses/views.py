@@ -19,11 +19,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.permissions import administrator_required, is_administrator, staff_required
-from trainees.models import Trainee
+from trainees.models import Organization, Trainee
 
 from . import exports, services
 from .filters import PERIODS, CourseFilter, SessionFilter
-from .forms import CourseForm, EnrolForm, OverrideEnrolForm, ReopenForm, ResultsFormSet, SessionForm
+from .forms import (
+    CourseForm,
+    EnrolForm,
+    EnrolManyForm,
+    OverrideEnrolForm,
+    ReopenForm,
+    ResultsFormSet,
+    SessionForm,
+)
 from .models import Course, CourseSession, Enrollment
 
 PAGE_SIZE = 25
@@ -253,6 +261,7 @@ def _session_context(request, session, **extra):
         "more_results": more_results,
         "search_limit": SEARCH_LIMIT,
         "reopen_form": ReopenForm() if administrator and session.is_finalized else None,
+        "enrol_many_form": _enrol_many_form(request) if administrator and open_for_changes else None,
     }
     context.update(extra)
     return context
@@ -336,6 +345,62 @@ def session_enrol(request, pk):
             request, _("Prerequisites overridden; reason recorded: %(reason)s") % {"reason": enrollment.override_reason}
         )
     return redirect("courses:session-detail", pk=session.pk)
+
+
+def _enrol_many_form(request, data=None):
+    return EnrolManyForm(
+        data,
+        trainees=Trainee.objects.visible_to(request.user),
+        organizations=Organization.objects.order_by("name"),
+        sessions=CourseSession.objects.visible_to(request.user),
+    )
+
+
+@administrator_required
+@require_POST
+def session_enrol_many(request, pk):
+    """Enrol a whole class at once (services.enrol_many) and show what happened to each person:
+    enrolled, waitlisted, or refused and why. The page is rendered, not redirected to, so that
+    the per-person outcome stays on screen beside the updated lists."""
+    session = _visible_session(request.user, pk)
+    form = _enrol_many_form(request, request.POST)
+    outcomes = []
+    if form.is_valid():
+        people, unmatched = form.people()
+        try:
+            results = services.enrol_many(
+                session=session,
+                trainees=people,
+                by=request.user,
+                override_prerequisites=form.cleaned_data["override_prerequisites"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            outcomes = [
+                {"who": line, "outcome": "refused", "label": services.EnrolOutcome.REFUSED.label, "reason": reason}
+                for line, reason in unmatched
+            ]
+            outcomes += [
+                {
+                    "who": result.trainee.full_name,
+                    "service_number": result.trainee.service_number,
+                    "outcome": result.outcome,
+                    "label": services.EnrolOutcome(result.outcome).label,
+                    "reason": result.reason,
+                }
+                for result in results
+            ]
+            counts = {kind: sum(o["outcome"] == kind for o in outcomes) for kind in services.EnrolOutcome.values}
+            messages.info(
+                request,
+                _("%(enrolled)d enrolled, %(waitlisted)d waitlisted, %(refused)d refused.") % counts,
+            )
+            form = _enrol_many_form(request)
+    context = _session_context(request, session, enrol_outcomes=outcomes)
+    context["enrol_many_form"] = form
+    return render(request, "courses/session_detail.html", context)
 
 
 @administrator_required
