@@ -55,7 +55,7 @@ def test_seats_go_in_list_order_and_the_rest_wait(session, admin_user):
     assert [e.trainee_id for e in waiting] == [people[4].pk, people[5].pk]
     assert {e.enrolled_by_id for e in session.enrollments.all()} == {admin_user.pk}
     # The waitlist then moves up as for one-by-one enrolments.
-    services.withdraw(enrollment=session.enrollments.get(trainee=people[0]), by=admin_user)
+    services.withdraw(enrollment=session.enrollments.get(trainee=people[0]))
     assert session.enrollments.get(trainee=people[4]).status == "enrolled"
 
 

@@ -88,6 +88,10 @@ _AXE_RUN = """async () => {
 }"""
 
 
+# Files opened in the browser (a JSON document, a PDF) are not pages of the site.
+FILE_SUFFIXES = (".json", ".pdf", ".csv", ".xlsx")
+
+
 def _visited(url):
     """A page as the journeys' coverage counts it: its path and query, without the fragment."""
     parts = urlsplit(url)
@@ -117,7 +121,8 @@ def page(page):
 
     def navigated(frame):
         if frame == page.main_frame and frame.url.startswith("http"):
-            visited.append(_visited(frame.url))
+            if not urlsplit(frame.url).path.endswith(FILE_SUFFIXES):
+                visited.append(_visited(frame.url))
 
     page.on("framenavigated", navigated)
     page.axe_checked = checked
