@@ -92,6 +92,16 @@ def _no_sideways_scroll(page):
     assert width[0] <= width[1], f"{page.url} scrolls sideways: {width[0]} px of content in {width[1]} px"
 
 
+def _problems(page, where):
+    problems = []
+    for check in (check_page, _no_sideways_scroll, _nothing_cut_off):
+        try:
+            check(page)
+        except AssertionError as error:
+            problems.append(f"{where}: {error}")
+    return problems
+
+
 def _nothing_cut_off(page):
     phone = page.viewport_size["width"] < 576
     cut = page.evaluate(_CUT_OFF, phone)
@@ -106,19 +116,22 @@ def test_every_page_is_accessible_and_fits_the_screen(page, live_server, sign_in
             page.set_viewport_size({"width": width, "height": 900})
             for role, paths in _pages(demo).items():
                 page.context.clear_cookies()
-                if role:  # each page, the login page too, is checked below
-                    sign_in("admin" if role == "admin" else role, DEMO_PASSWORD, check=False)
+                if role:  # the sign-in pages are checked on the way (in English: the cookie comes next)
+                    sign_in("admin" if role == "admin" else role, DEMO_PASSWORD)
                 cookie = {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}
                 page.context.add_cookies([cookie])
                 for path in paths:
                     response = page.goto(f"{live_server.url}{path}")
                     assert response.status == (404 if "999999999" in path else 200), path
                     expect(page.locator("html")).to_have_attribute("lang", language)
-                    for check in (check_page, _no_sideways_scroll, _nothing_cut_off):
-                        try:
-                            check(page)
-                        except AssertionError as error:
-                            problems.append(f"{language} {screen} {role or 'anonymous'} {path}: {error}")
+                    problems += _problems(page, f"{language} {screen} {role or 'anonymous'} {path}")
+                if role == "admin":
+                    # A rejected form: its errors shown, the focus on the first bad field.
+                    page.goto(f"{live_server.url}/courses/new/")
+                    page.locator("main form button[type=submit]").last.click()
+                    page.wait_for_load_state()
+                    expect(page.locator("main .is-invalid").first).to_be_focused()
+                    problems += _problems(page, f"{language} {screen} admin /courses/new/ (rejected)")
     assert not problems, "\n".join(problems)
 
 
