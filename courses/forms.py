@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from certifications.models import CertificationType
 from common.numbers import plain
 from common.permissions import INSTRUCTORS
+from trainees.models import name_order
 
 from . import services
 from .models import Course, CourseSession, Enrollment
@@ -236,7 +237,7 @@ class EnrolManyForm(NamedInputsMixin, forms.Form):
                             else gettext("No trainee has this service number."),
                         )
                     )
-        order = ("paternal_surname", "maternal_surname", "given_names", "pk")
+        order = name_order()
         if self.cleaned_data.get("passed_session"):
             people += self.visible.filter(
                 enrollments__session=self.cleaned_data["passed_session"],
