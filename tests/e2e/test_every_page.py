@@ -63,6 +63,7 @@ def _pages(demo):
             f"/trainees/{trainee.pk}/history/",
             "/trainees/new/",
             "/trainees/import/",
+            "/courses/import-history/",
             "/courses/",
             f"/courses/{running.course_id}/",
             "/courses/new/",
