@@ -78,6 +78,7 @@ def _pages(demo):
             f"/certifications/{demo['certification'].pk}/revoke/",
             f"/certifications/new/?trainee={trainee.pk}",
             "/accounts/lockouts/",
+            "/api/tokens/",
             "/accounts/password_change/",
             "/accounts/two-step/",
             "/trainees/999999999/",  # the not-found page
