@@ -22,5 +22,5 @@ urlpatterns = [
     path("docs/", docs.swagger_ui, name="docs"),
     path("verify/<str:code>/", views.VerifyView.as_view(), name="verify"),
     *router.urls,
-    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+    re_path(r"^[\s\S]*$", views.NotFoundView.as_view(), name="not-found"),  # any path, newlines too
 ]

@@ -129,6 +129,7 @@ def test_errors_are_problem_documents(world, api):
     assert not_found.status_code == 404 and not_found["Content-Type"] == PROBLEM
     assert set(not_found.json()) >= {"type", "title", "status", "detail", "instance"}
     assert admin.get("/api/v1/no-such-thing/")["Content-Type"] == PROBLEM
+    assert admin.get("/api/v1/trainees/1%0A2/")["Content-Type"] == PROBLEM
     method = admin.client.put("/api/v1/trainees/1/", {}, content_type="application/json", headers=admin.headers)
     assert method.status_code == 405 and method["Content-Type"] == PROBLEM
     invalid = admin.get("/api/v1/trainees/", {"status": "retired"})
