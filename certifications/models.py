@@ -61,6 +61,30 @@ class CertificationType(models.Model):
         return self.name
 
 
+class Standing(models.TextChoices):
+    """Where a current (not revoked, not superseded) certification stands on a day, as the
+    reports count them: valid beyond the "expiring soon" window, expiring within some days,
+    or lapsed. The same conditions as Certification.state()."""
+
+    VALID = "valid", _("Valid")
+    EXPIRING = "expiring", _("Expiring")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+def standing_condition(standing, today, *, days=None):
+    """The condition (a Q over current certifications) of `standing` on `today`; `days` is the
+    window for EXPIRING (default: settings.CERT_EXPIRING_SOON_DAYS). Reports aggregate with
+    these conditions and the lists their figures link to filter with them."""
+    soon = settings.CERT_EXPIRING_SOON_DAYS
+    if standing == Standing.VALID:
+        return Q(expires_on__isnull=True) | Q(expires_on__gt=today + timedelta(days=soon))
+    if standing == Standing.EXPIRING:
+        return Q(expires_on__gte=today, expires_on__lte=today + timedelta(days=soon if days is None else days))
+    if standing == Standing.LAPSED:
+        return Q(expires_on__lt=today)
+    raise ValueError(f"Unknown standing {standing!r}")
+
+
 class CertificationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Administrators see every certification; anyone else only their own."""
@@ -81,6 +105,10 @@ class CertificationQuerySet(models.QuerySet):
 
     def expiring_between(self, start, end):
         return self.current().filter(expires_on__gte=start, expires_on__lte=end)
+
+    def in_standing(self, standing, today, *, days=None):
+        """Current certifications in one standing on `today` (see `standing_condition`)."""
+        return self.current().filter(standing_condition(standing, today, days=days))
 
     def due_for_reminder(self, today, *, stages=None, grace_days=None):
         """Current certifications owed a reminder on `today`, annotated with `reminder_stage`.

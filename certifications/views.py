@@ -70,7 +70,8 @@ def expiring(request):
 
     page = Paginator(certifications, PAGE_SIZE).get_page(request.GET.get("page"))
     for certification in page:
-        certification.days_left_on_page = (certification.expires_on - today).days
+        # A valid certification that never expires has no days left to count (?standing=valid).
+        certification.days_left_on_page = (certification.expires_on - today).days if certification.expires_on else ""
         certification.reminder_label = reminder_label(certification.last_reminder_state)
         certification.reminder_badge = REMINDER_BADGES.get(certification.last_reminder_state, "text-bg-light")
 
@@ -90,6 +91,7 @@ def expiring(request):
             "page_obj": page,
             "today": today,
             "window_days": filterset.window_days,
+            "standing": filterset.chosen_standing,
             "attention": attention_qs[:ATTENTION_PANEL_SIZE] if attention_counts else [],
             "attention_total": sum(attention_counts.values()),
             "failing_count": attention_counts.get(State.FAILING, 0),
@@ -135,7 +137,7 @@ def _export(certifications, export, today):
                 certification.code,
                 certification.issued_on,
                 certification.expires_on,
-                (certification.expires_on - today).days,
+                (certification.expires_on - today).days if certification.expires_on else None,
                 certification.last_reminder_stage,
                 labels.get(certification.last_reminder_state, certification.last_reminder_state),
                 certification.last_reminder_sent_at,
