@@ -167,7 +167,7 @@ def parity_tables(rows):
     for stage in Stage.ORDER:
         table = Table(
             f"parity-{stage}",
-            Stage.LABELS[stage],
+            _("%(stage)s: share of women by category") % {"stage": Stage.LABELS[stage]},
             [_("Year"), *[UgpsCategory(category).label for category in CATEGORY_ORDER]],
         )
         for year in years:
