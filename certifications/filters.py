@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -9,7 +10,7 @@ from trainees.models import Organization, Trainee
 
 from .models import CertificationType, ExpiryReminder, Standing, standing_condition
 
-DEFAULT_WINDOW_DAYS = 90
+DEFAULT_WINDOW_DAYS = settings.CERT_EXPIRING_SOON_DAYS
 MAX_WINDOW_DAYS = 3650
 NO_REMINDER = "none"
 

@@ -4,8 +4,10 @@ Writes (issue, revoke, supersede) live in certifications/services.py; the remind
 in certifications/reminders.py.
 """
 
+import datetime
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pghistory
 from dateutil.relativedelta import relativedelta
@@ -16,6 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import is_administrator
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from trainees.models import Trainee
 
 # Crockford's base32: no I, L, O or U, so a code read off paper is hard to mistype.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -86,7 +92,7 @@ def standing_condition(standing, today, *, days=None):
 
 
 class CertificationQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> models.QuerySet:
         """Administrators see every certification; anyone else only their own."""
         if is_administrator(user):
             return self
@@ -94,23 +100,35 @@ class CertificationQuerySet(models.QuerySet):
             return self.none()
         return self.filter(trainee__user=user)
 
-    def current(self):
+    def current(self) -> "CertificationQuerySet":
         """Neither revoked nor superseded by a renewal."""
         return self.filter(revoked_at__isnull=True, superseded_by__isnull=True)
 
-    def valid_on(self, day):
+    def valid_on(self, day: datetime.date) -> "CertificationQuerySet":
         return self.filter(revoked_at__isnull=True, issued_on__lte=day).filter(
             Q(expires_on__isnull=True) | Q(expires_on__gte=day)
         )
 
-    def expiring_between(self, start, end):
+    def expiring_between(self, start: datetime.date, end: datetime.date) -> "CertificationQuerySet":
         return self.current().filter(expires_on__gte=start, expires_on__lte=end)
 
-    def in_standing(self, standing, today, *, days=None):
+    def in_standing(self, standing: str, today: datetime.date, *, days: int | None = None) -> "CertificationQuerySet":
         """Current certifications in one standing on `today` (see `standing_condition`)."""
         return self.current().filter(standing_condition(standing, today, days=days))
 
-    def due_for_reminder(self, today, *, stages=None, grace_days=None):
+    def expiring_soon(self, today: datetime.date) -> "CertificationQuerySet":
+        """Current certifications that expire within settings.CERT_EXPIRING_SOON_DAYS of `today`."""
+        return self.expiring_between(today, today + timedelta(days=settings.CERT_EXPIRING_SOON_DAYS))
+
+    def lapsed_recently(self, today: datetime.date) -> "CertificationQuerySet":
+        """Current certifications that expired within the last settings.CERT_EXPIRING_SOON_DAYS."""
+        return self.expiring_between(
+            today - timedelta(days=settings.CERT_EXPIRING_SOON_DAYS), today - timedelta(days=1)
+        )
+
+    def due_for_reminder(
+        self, today: datetime.date, *, stages: list[int] | None = None, grace_days: int | None = None
+    ) -> "CertificationQuerySet":
         """Current certifications owed a reminder on `today`, annotated with `reminder_stage`.
 
         Selected by a range, never an exact date: expiring within the longest stage, or
@@ -143,7 +161,7 @@ class CertificationQuerySet(models.QuerySet):
             .filter(~Exists(already_reminded))
         )
 
-    def with_reminder_state(self):
+    def with_reminder_state(self) -> "CertificationQuerySet":
         """Annotate the latest (most urgent) reminder of each certification: `last_reminder_stage`,
         `last_reminder_state`, `last_reminder_sent_at` (all None when it has had none), in one query."""
         latest = ExpiryReminder.objects.filter(certification=OuterRef("pk")).order_by("stage")
@@ -246,11 +264,11 @@ class Certification(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def is_external(self):
+    def is_external(self) -> bool:
         """Recorded by hand from another institution: no CECOPAM certificate PDF."""
         return self.enrollment_id is None and bool(self.issuer)
 
-    def state(self, today=None):
+    def state(self, today: datetime.date | None = None) -> str:
         today = today or timezone.localdate()
         if self.revoked_at:
             return self.State.REVOKED
@@ -267,15 +285,15 @@ class Certification(models.Model):
     def get_state_display(self):
         return self.State(self.state()).label
 
-    @property
-    def days_left(self):
+    def days_left(self, today: datetime.date) -> int | None:
+        """Days from `today` to the expiry date (negative once expired); None if it never expires."""
         if self.expires_on is None:
             return None
-        return (self.expires_on - timezone.localdate()).days
+        return (self.expires_on - today).days
 
 
 class ExpiryReminderQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> models.QuerySet:
         """Administrators see every reminder; a trainee, those about their own certifications."""
         if is_administrator(user):
             return self
@@ -283,7 +301,7 @@ class ExpiryReminderQuerySet(models.QuerySet):
             return self.none()
         return self.filter(certification__trainee__user=user)
 
-    def sent_to(self, trainee):
+    def sent_to(self, trainee: "Trainee") -> "ExpiryReminderQuerySet":
         """The reminders a trainee was sent, newest first (their /me/ page lists them)."""
         return (
             self.filter(certification__trainee=trainee, state=ExpiryReminder.State.SENT)
@@ -291,11 +309,18 @@ class ExpiryReminderQuerySet(models.QuerySet):
             .order_by("-sent_at", "-pk")
         )
 
-    def needs_attention(self):
+    def needs_attention(self) -> "ExpiryReminderQuerySet":
         """Reminders an administrator must look at: still failing, or with no address to send to."""
         return self.filter(state__in=[ExpiryReminder.State.FAILING, ExpiryReminder.State.UNDELIVERABLE])
 
-    def stalled(self, now, *, pending_after, sending_after, failing_after):
+    def stalled(
+        self,
+        now: datetime.datetime,
+        *,
+        pending_after: datetime.timedelta,
+        sending_after: datetime.timedelta,
+        failing_after: datetime.timedelta,
+    ) -> "ExpiryReminderQuerySet":
         """Claimed reminders whose send never finished and that no task is known to be retrying.
 
         pending: claimed, but the task was never enqueued or was lost with the broker;
@@ -363,10 +388,6 @@ class ExpiryReminder(models.Model):
 
     def __str__(self):
         return f"{self.certification.code} — {self.stage} d"
-
-    @property
-    def needs_attention(self):
-        return self.state in (self.State.FAILING, self.State.UNDELIVERABLE)
 
 
 pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="CertificationEvent")(Certification)

@@ -70,8 +70,7 @@ def expiring(request):
 
     page = Paginator(certifications, PAGE_SIZE).get_page(request.GET.get("page"))
     for certification in page:
-        # A valid certification that never expires has no days left to count (?standing=valid).
-        certification.days_left_on_page = (certification.expires_on - today).days if certification.expires_on else ""
+        certification.days_left_on_page = certification.days_left(today)
         certification.reminder_label = reminder_label(certification.last_reminder_state)
         certification.reminder_badge = REMINDER_BADGES.get(certification.last_reminder_state, "text-bg-light")
 
@@ -137,7 +136,7 @@ def _export(certifications, export, today):
                 certification.code,
                 certification.issued_on,
                 certification.expires_on,
-                (certification.expires_on - today).days if certification.expires_on else None,
+                certification.days_left(today),
                 certification.last_reminder_stage,
                 labels.get(certification.last_reminder_state, certification.last_reminder_state),
                 certification.last_reminder_sent_at,

@@ -1,6 +1,7 @@
 """People who train at CECOPAM and the organizations they come from."""
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.conf import settings
@@ -12,6 +13,9 @@ from django_countries.fields import CountryField
 
 from common.links import page_url
 from common.permissions import is_administrator, is_instructor
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def normalize_search(text):
@@ -45,7 +49,7 @@ class Organization(models.Model):
 
 
 class TraineeQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> "TraineeQuerySet":
         """Administrators see every trainee; an instructor, those enrolled in sessions they
         teach; a trainee, only themself; anyone else, nobody."""
         if is_administrator(user):
@@ -57,7 +61,7 @@ class TraineeQuerySet(models.QuerySet):
             return self.filter(Q(pk__in=taught) | Q(user=user))
         return self.filter(user=user)
 
-    def search(self, text):
+    def search(self, text: str) -> "TraineeQuerySet":
         """Accent- and case-insensitive match on names and service number (trigram index)."""
         needle = normalize_search(text)
         if not needle:
@@ -157,7 +161,7 @@ class Trainee(models.Model):
     def __str__(self):
         return f"{self.full_name} ({self.service_number})"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         # The record page shows every app's data and is composed in reports/ (common/links.py).
         return page_url("trainee-record", self.pk)
 
