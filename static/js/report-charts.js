@@ -16,6 +16,7 @@
     scales[valueAxis].beginAtZero = true;
     if (spec.max) scales[valueAxis].max = spec.max;
     if (spec.unit) scales[valueAxis].title = { display: true, text: spec.unit };
+    else scales[valueAxis].ticks = { precision: 0 }; // people are counted in whole numbers
     const datasets = spec.datasets.map((dataset, index) => ({
       ...dataset,
       backgroundColor: PALETTE[index % PALETTE.length],
