@@ -10,6 +10,9 @@ requests after `warmup` untimed ones, and the number of queries one request make
 - trainee_list_next_to_last: the same page through the Next link of the one before (keyset);
 - session_list: /sessions/ (administrator): every session, newest first, with seats taken;
 - expiring_report: /certifications/expiring/ (administrator): certificates expiring soon;
+- reports_dashboard: /reports/?period=<this year> (administrator): certifications by standing,
+  people trained by month, year, course, category, nationality and gender, pass rates, upcoming
+  sessions; reports_parity and reports_parity_csv: /reports/parity/ and /reports/parity.csv;
 - trainee_detail: /trainees/<id>/ of the trainee with the most enrolments (administrator);
 - me: /me/ of the trainee account with the most enrolments;
 - trainee_detail_first_visit / me_first_visit: the same with the record's cached rendering
@@ -213,6 +216,19 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     run("trainee_list_next_to_last", lambda: administrator.get(f"{list_url}?{next_query}"), _expect(200))
     run("session_list", lambda: administrator.get(reverse("courses:session-list")), _expect(200))
     run("expiring_report", lambda: administrator.get(reverse("certifications:expiring")), _expect(200))
+    # The reports: every figure an aggregate in the database (reports/statistics.py, parity.py).
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    subjects["reports_dashboard"] = f"/reports/?period={year} (every table and chart)"
+    run(
+        "reports_dashboard",
+        lambda: administrator.get(reverse("reports:dashboard"), {"period": year}),
+        _expect(200, "trained-total"),
+    )
+    subjects["reports_parity"] = "/reports/parity/ (every year, category and stage)"
+    run("reports_parity", lambda: administrator.get(reverse("reports:parity")), _expect(200))
+    run("reports_parity_csv", lambda: administrator.get(reverse("reports:parity-csv")), _expect(200))
     detail_url = reverse("reports:trainee", args=[busiest.pk])
     run("trainee_detail", lambda: administrator.get(detail_url), _expect(200, busiest.service_number))
     trainee_client = Client()

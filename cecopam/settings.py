@@ -244,6 +244,12 @@ CACHES = {
         "LOCATION": "trainee-records",
         "OPTIONS": {"MAX_ENTRIES": env.int("RECORD_CACHE_ENTRIES", default=2000)},
     },
+    # Report figures (reports/cache.py), in each server process, keyed by the data's version.
+    "reports": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "report-figures",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
 
 # History (django-pghistory): event tables are append-only; a database trigger refuses any

@@ -13,7 +13,7 @@ shown in words as well as colour).
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import F, Q
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from trainees.models import Trainee
 
 from .filters import ReportFilterForm
 from .parity_deployments import deployment_stage_counts
+from .people import count_people
 from .tables import Cell, Table, share
 
 CSV_COLUMNS = ["year", "category", "stage", "women", "total", "share", "target"]
@@ -129,18 +130,11 @@ def people_condition(data, prefix="trainee__"):
 
 def trained_counts(condition):
     """(year, category, women, total) of people trained, one aggregate query."""
-    return (
-        Enrollment.objects.trained()
-        .filter(condition)
-        .with_ugps_category()
-        .annotate(year=ExtractYear("session__ends_on"))
-        .values("year", "ugps_category")
-        .annotate(
-            total=Count("trainee", distinct=True),
-            women=Count("trainee", distinct=True, filter=Q(trainee__gender=FEMALE)),
-        )
-        .values_list("year", "ugps_category", "women", "total")
+    rows = count_people(
+        Enrollment.objects.trained().filter(condition).with_ugps_category(),
+        {"year": ExtractYear("session__ends_on"), "category": F("ugps_category")},
     )
+    return [(int(row["year"]), row["category"], row["women"], row["total"]) for row in rows]
 
 
 def parity_rows(data=None):

@@ -11,11 +11,12 @@ that reached the mission (deployed, or returned from it).
 """
 
 from django.apps import apps
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import ExtractYear
 
 from courses.models import UgpsCategory
-from trainees.models import Trainee
+
+from .people import count_people
 
 UGPS_CATEGORY_OF_ROLE = {
     "contingent_member": UgpsCategory.TROOPS,
@@ -49,13 +50,6 @@ def deployment_stage_counts(condition):
         ("nominated", nominations.exclude(status__in=NOT_NOMINATED)),
         ("deployed", nominations.filter(status__in=DEPLOYED)),
     ):
-        counts = (
-            selected.values("year", "ugps_category")
-            .annotate(
-                total=Count("trainee", distinct=True),
-                women=Count("trainee", distinct=True, filter=Q(trainee__gender=Trainee.Gender.FEMALE)),
-            )
-            .values_list("year", "ugps_category", "women", "total")
-        )
-        rows += [(year, ugps, stage, women, total) for year, ugps, women, total in counts]
+        counts = count_people(selected, {"stage_year": F("year"), "stage_category": F("ugps_category")})
+        rows += [(int(row["stage_year"]), row["stage_category"], stage, row["women"], row["total"]) for row in counts]
     return rows

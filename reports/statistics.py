@@ -11,7 +11,7 @@ the same filters, so it can be checked person by person.
 from datetime import date, timedelta
 
 from django.db.models import Avg, Count, Q
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from courses.models import CourseSession, Enrollment
 from trainees.filters import NOT_RECORDED
 from trainees.models import Trainee
 
+from .people import count_people
 from .tables import Cell, Table, link, share
 
 EXPIRING_WINDOWS = (30, 60, 90)
@@ -134,13 +135,6 @@ def _trained(filters, period=True):
     return trained
 
 
-def _people_counts():
-    return {
-        "total": Count("trainee", distinct=True),
-        "women": Count("trainee", distinct=True, filter=Q(trainee__gender=FEMALE)),
-    }
-
-
 def _trained_params(filters, start, end, **extra):
     params = {**filters.people_params(), "trained_from": start.isoformat(), "trained_until": end.isoformat()}
     if filters.course is not None:
@@ -161,19 +155,18 @@ def _people_columns(first):
 
 def trained_total(filters):
     """People trained in the period (each counted once), with the women among them."""
-    row = _trained(filters).aggregate(**_people_counts())
+    (row,) = count_people(_trained(filters), {})
     return _trained_cells(filters, row, filters.period.start, filters.period.end)
 
 
 def trained_by_month(filters):
     period = filters.period
-    rows = list(
-        _trained(filters)
-        .annotate(month=TruncMonth("session__ends_on"))
-        .values("month")
-        .annotate(**_people_counts())
-        .order_by("month")
+    # A period lies within one year: the month number is enough.
+    rows = sorted(
+        count_people(_trained(filters), {"month": ExtractMonth("session__ends_on")}), key=lambda row: row["month"]
     )
+    for row in rows:
+        row["month"] = date(period.start.year, int(row["month"]), 1)
     table = Table(
         "trained-by-month",
         _("People trained per month"),
@@ -198,13 +191,12 @@ def trained_by_month(filters):
 
 def trained_by_year(filters):
     """Every year (the period filter aside): the trend."""
-    rows = list(
-        _trained(filters, period=False)
-        .annotate(year=ExtractYear("session__ends_on"))
-        .values("year")
-        .annotate(**_people_counts())
-        .order_by("year")
+    rows = sorted(
+        count_people(_trained(filters, period=False), {"year": ExtractYear("session__ends_on")}),
+        key=lambda row: row["year"],
     )
+    for row in rows:
+        row["year"] = int(row["year"])  # EXTRACT gives a numeric
     table = Table(
         "trained-by-year",
         _("People trained per year"),
@@ -227,7 +219,9 @@ def trained_by_year(filters):
 
 
 def _trained_by(filters, name, title, first_column, field, label_of, param_of, param_name):
-    rows = list(_trained(filters).values(*field).annotate(**_people_counts()).order_by("-total", *field))
+    rows = count_people(_trained(filters), {name.replace("__", "_"): name for name in field})
+    rows = [{**row, **{name: row[name.replace("__", "_")] for name in field}} for row in rows]
+    rows.sort(key=lambda row: (-row["total"], *[str(row[name]) for name in field]))
     table = Table(name, title, _people_columns(first_column))
     period = filters.period
     labels = []

@@ -26,6 +26,7 @@ from courses.models import CourseSession
 from trainees.models import Trainee
 
 from . import personal_data, statistics, summary
+from .cache import cached
 from .filters import read_filters
 from .history import session_timeline, trainee_timeline
 from .parity import CSV_COLUMNS, ParityFilterForm, parity_rows, parity_status_legend, parity_tables
@@ -116,13 +117,17 @@ def dashboard(request):
     form, filters = read_filters(request.GET, today=today)
     if filters is None:
         return render(request, "reports/dashboard.html", {"form": form}, status=400)
-    tables = statistics.dashboard_tables(filters, today)
+    tables, total = cached(
+        "dashboard",
+        (sorted(filters.query().items()), today),
+        lambda: (statistics.dashboard_tables(filters, today), statistics.trained_total(filters)),
+    )
     context = {
         "form": form,
         "filters": filters,
         "query": urlencode(filters.query()),
         "today": today,
-        "total": statistics.trained_total(filters),
+        "total": total,
         "tables": tables,
         "charts": {table.name: table.chart for table in tables if table.chart},
     }
@@ -157,7 +162,7 @@ def dashboard_table(request, table, export):
     form, filters = read_filters(request.GET, today=today)
     if filters is None:
         return render(request, "reports/dashboard.html", {"form": form}, status=400)
-    data = statistics.TABLES[table](filters, today)
+    data = cached(table, (sorted(filters.query().items()), today), lambda: statistics.TABLES[table](filters, today))
     ExportLog.objects.record(
         user=request.user,
         kind=f"report-{export}",
@@ -170,13 +175,18 @@ def dashboard_table(request, table, export):
     return xlsx_response(data.columns, data.values(), filename, title=str(data.title))
 
 
+def _parity_rows(form):
+    key = sorted((name, getattr(value, "pk", value)) for name, value in form.cleaned_data.items())
+    return cached("parity", key, lambda: parity_rows(form.cleaned_data))
+
+
 @administrator_required
 @require_GET
 def parity_report(request):
     form = ParityFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "reports/parity.html", {"form": form}, status=400)
-    rows = parity_rows(form.cleaned_data)
+    rows = _parity_rows(form)
     tables = parity_tables(rows)
     context = {
         "form": form,
@@ -197,7 +207,7 @@ def parity_csv(request):
     form = ParityFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "reports/parity.html", {"form": form}, status=400)
-    rows = parity_rows(form.cleaned_data)
+    rows = _parity_rows(form)
     ExportLog.objects.record(
         user=request.user,
         kind="parity-csv",
