@@ -13,6 +13,9 @@ requests after `warmup` untimed ones, and the number of queries one request make
 - reports_dashboard: /reports/?period=<this year> (administrator): certifications by standing,
   people trained by month, year, course, category, nationality and gender, pass rates, upcoming
   sessions; reports_parity and reports_parity_csv: /reports/parity/ and /reports/parity.csv;
+  their figures are kept under the data's version (reports/cache.py): reports_dashboard_computed
+  and reports_parity_computed are the same pages with the figures computed (the first view after
+  any write to the rows they count);
 - trainee_detail: /trainees/<id>/ of the trainee with the most enrolments (administrator);
 - me: /me/ of the trainee account with the most enrolments;
 - trainee_detail_first_visit / me_first_visit: the same with the record's cached rendering
@@ -81,6 +84,15 @@ def _cache_emptied():
 
     for alias in ("default", "records"):
         caches[alias].clear()
+    yield
+
+
+@contextlib.contextmanager
+def _report_cache_emptied():
+    """Before the request: no report figures kept (CACHES["reports"], reports/cache.py)."""
+    from django.core.cache import caches
+
+    caches["reports"].clear()
     yield
 
 
@@ -229,6 +241,19 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     subjects["reports_parity"] = "/reports/parity/ (every year, category and stage)"
     run("reports_parity", lambda: administrator.get(reverse("reports:parity")), _expect(200))
     run("reports_parity_csv", lambda: administrator.get(reverse("reports:parity-csv")), _expect(200))
+    # The same with the figures computed (after any write to the data they count; reports/cache.py).
+    run(
+        "reports_dashboard_computed",
+        lambda: administrator.get(reverse("reports:dashboard"), {"period": year}),
+        _expect(200, "trained-total"),
+        around=_report_cache_emptied,
+    )
+    run(
+        "reports_parity_computed",
+        lambda: administrator.get(reverse("reports:parity")),
+        _expect(200),
+        around=_report_cache_emptied,
+    )
     detail_url = reverse("reports:trainee", args=[busiest.pk])
     run("trainee_detail", lambda: administrator.get(detail_url), _expect(200, busiest.service_number))
     trainee_client = Client()

@@ -21,6 +21,7 @@ urlpatterns += [
     ),
     path("reports/parity/", views.parity_report, name="parity"),
     path("reports/parity.csv", views.parity_csv, name="parity-csv"),
+    path("reports/parity.xlsx", views.parity_csv, {"export": "xlsx"}, name="parity-xlsx"),
     re_path(r"^me/personal-data\.(?P<export>json|pdf)$", views.my_personal_data, name="my-personal-data"),
     re_path(
         r"^trainees/(?P<pk>[0-9]+)/personal-data\.(?P<export>json|pdf)$",

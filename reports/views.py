@@ -202,18 +202,20 @@ def parity_report(request):
 
 @administrator_required
 @require_GET
-def parity_csv(request):
-    """DESIGN.md's columns: year, category, stage, women, total, share, target."""
+def parity_csv(request, export="csv"):
+    """DESIGN.md's columns: year, category, stage, women, total, share, target (the XLSX has the same)."""
     form = ParityFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "reports/parity.html", {"form": form}, status=400)
     rows = _parity_rows(form)
     ExportLog.objects.record(
         user=request.user,
-        kind="parity-csv",
+        kind=f"parity-{export}",
         parameters={key: value for key, value in request.GET.items()},
         row_count=len(rows),
     )
+    if export == "xlsx":
+        return xlsx_response(CSV_COLUMNS, (row.csv() for row in rows), "gender-parity.xlsx", title="parity")
     return csv_response(CSV_COLUMNS, (row.csv() for row in rows), "gender-parity.csv")
 
 

@@ -82,6 +82,7 @@ ACCESS = {
     "reports:dashboard-table": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "reports:parity": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "reports:parity-csv": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:parity-xlsx": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     # One's own data: every trainee account has a record; staff accounts have none (404).
     "reports:my-personal-data": (LOGIN, OK, OK, GONE, GONE, GONE),
     "reports:trainee-personal-data": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),

@@ -66,6 +66,17 @@ def test_csv_columns_and_trained_figures(client, admin_user, training, settings)
     assert trained[(2026, "ipo")][3:6] == ["1", "2", "50.0"]
 
 
+def test_xlsx_has_the_csv_rows(client, admin_user, training):
+    from openpyxl import load_workbook
+
+    client.force_login(admin_user)
+    header, rows = _csv(client)
+    response = client.get(reverse("reports:parity-xlsx"))
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert values == [header, *rows]
+
+
 def test_filters_by_organization_and_country(client, admin_user, people, training):
     client.force_login(admin_user)
     _header, rows = _csv(client, {"country": "GT"})
