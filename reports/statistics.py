@@ -10,6 +10,7 @@ the same filters, so it can be checked person by person.
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import formats
@@ -52,7 +53,7 @@ def _certifications(filters):
 
 def _standing_columns():
     return [
-        _("Valid"),
+        _("Valid beyond %(days)s days") % {"days": settings.CERT_EXPIRING_SOON_DAYS},
         *[_("Expiring within %(days)s days") % {"days": days} for days in EXPIRING_WINDOWS],
         _("Lapsed"),
     ]
