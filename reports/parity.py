@@ -21,7 +21,7 @@ from courses.models import Enrollment, UgpsCategory
 from trainees.models import Trainee
 
 from .filters import ReportFilterForm
-from .parity_deployments import deployment_stage_counts
+from .parity_deployments import deployment_stage_counts, deployments_installed
 from .people import count_people
 from .tables import Cell, Table, share
 
@@ -159,6 +159,18 @@ def parity_tables(rows):
     by_key = {(row.year, row.category, row.stage): row for row in rows}
     tables = []
     for stage in Stage.ORDER:
+        if not any(row.stage == stage for row in rows):
+            tables.append(
+                Table(
+                    f"parity-{stage}",
+                    _("%(stage)s: share of women by category") % {"stage": Stage.LABELS[stage]},
+                    [],
+                    caption=_("Nominations and deployments are counted once the deployments module is installed.")
+                    if stage != Stage.TRAINED and not deployments_installed()
+                    else "",
+                )
+            )
+            continue
         table = Table(
             f"parity-{stage}",
             _("%(stage)s: share of women by category") % {"stage": Stage.LABELS[stage]},

@@ -30,10 +30,14 @@ NOT_NOMINATED = ("withdrawn",)
 DEPLOYED = ("deployed", "returned")
 
 
+def deployments_installed():
+    return apps.is_installed("deployments")
+
+
 def deployment_stage_counts(condition):
     """[(year, category, stage, women, total)] for the nominated and deployed stages (two
     aggregate queries); empty when deployments/ is not installed."""
-    if not apps.is_installed("deployments"):
+    if not deployments_installed():
         return []
     Nomination = apps.get_model("deployments", "Nomination")
     category = Case(
