@@ -57,6 +57,8 @@ ACCESS = {
     "trainees:export-xlsx": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:transcript": (LOGIN, OK, GONE, FORBIDDEN, GONE, OK),
     "courses:course-list": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    "courses:import-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "courses:import-history-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "courses:course-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:course-detail": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
     "courses:course-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -66,6 +68,7 @@ ACCESS = {
     "courses:session-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:session-enrol": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "courses:session-enrol-search": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "courses:session-enrol-many": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "courses:enrollment-withdraw": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "courses:session-results": (LOGIN, GONE, GONE, OK, GONE, OK),
     "courses:session-finalize": (LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -197,9 +200,19 @@ POST_ACCESS = {
     "trainees:import-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),  # nothing to confirm
     "courses:course-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:course-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "courses:import-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),  # the file is required
+    "courses:import-history-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),  # nothing to confirm
     "courses:session-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:session-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:session-enrol": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
+    "courses:session-enrol-many": (
+        LOGIN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        OK,
+    ),  # nobody chosen: a form error
     "courses:enrollment-withdraw": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
     "courses:session-results": (LOGIN, GONE, GONE, OK, GONE, OK),
     "courses:session-finalize": (LOGIN, GONE, GONE, MOVED, GONE, MOVED),

@@ -6,7 +6,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .models import Organization, Trainee
+from .models import Organization, Trainee, name_order
 
 # The gender filter's value for trainees whose gender was not recorded (stored empty).
 NOT_RECORDED = "none"
@@ -44,9 +44,5 @@ def trainee_filterset_class():
 
 def filtered_trainees(params, user):
     """The trainees `user` may see, filtered by `params` (a QueryDict), in list order."""
-    queryset = (
-        Trainee.objects.visible_to(user)
-        .select_related("organization")
-        .order_by("paternal_surname", "maternal_surname", "given_names", "id")
-    )
+    queryset = Trainee.objects.visible_to(user).select_related("organization").order_by(*name_order())
     return trainee_filterset_class()(params, queryset=queryset)
