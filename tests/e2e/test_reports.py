@@ -5,18 +5,15 @@ critical accessibility violation (axe-core); a figure opens the list that makes 
 import datetime
 import json
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.conftest import check_page
 from tests.reports.conftest import finalized_session
 
 pytestmark = pytest.mark.e2e
-
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture
@@ -55,24 +52,12 @@ def report_data():
     return people
 
 
-def _axe_violations(page):
-    results = page.evaluate("async () => await axe.run(document)")
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
 def test_dashboard_charts_languages_and_accessibility(page, live_server, sign_in, report_data):
     csp_errors = []
     page.on(
         "console",
         lambda message: csp_errors.append(message.text) if "Content Security Policy" in message.text else None,
     )
-    # axe-core goes in as an init script: the page's own CSP forbids inline scripts, and stays as it is.
-    page.add_init_script(path=str(AXE))
     sign_in("coordinadora")
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Reports", exact=True).click()
     expect(page).to_have_url(re.compile(r"/reports/$"))
@@ -84,7 +69,7 @@ def test_dashboard_charts_languages_and_accessibility(page, live_server, sign_in
     assert charts >= 5
     assert csp_errors == []
     expect(main.locator("#trained-total")).to_have_text("3")  # Ana (twice), Beto, Dora
-    assert _axe_violations(page) == []
+    check_page(page)  # axe-core: no serious or critical violation
     page.screenshot(path="/tmp/e2e-reports-dashboard-en.png", full_page=True)
 
     # The same page in Spanish: headings, chart labels and table alike.
@@ -94,7 +79,7 @@ def test_dashboard_charts_languages_and_accessibility(page, live_server, sign_in
     page.wait_for_function("() => window.Chart && Object.keys(window.Chart.instances).length >= 5")
     data = json.loads(page.locator("#report-charts").text_content())
     assert data["trained-by-month"]["datasets"][0]["label"] == "Personas capacitadas"
-    assert _axe_violations(page) == []
+    check_page(page)
     page.screenshot(path="/tmp/e2e-reports-dashboard-es.png", full_page=True)
     page.get_by_role("button", name="English").click()
     expect(main.get_by_role("heading", name="Reports", level=1)).to_be_visible()
@@ -104,18 +89,19 @@ def test_dashboard_charts_languages_and_accessibility(page, live_server, sign_in
     main.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"[?&]category=military"))
     expect(main.locator("#trained-total")).to_have_text("2")
+    check_page(page)
     main.locator("#trained-total").click()
     expect(page).to_have_url(re.compile(r"/trainees/\?.*category=military"))
     expect(page.get_by_role("main").get_by_text("2 trainees")).to_be_visible()
+    check_page(page)
 
 
 def test_parity_report_reads_in_words_and_passes_axe(page, live_server, sign_in, report_data):
-    page.add_init_script(path=str(AXE))
     sign_in("coordinadora")
     page.goto(f"{live_server.url}/reports/parity/")
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", name="UN gender parity", level=1)).to_be_visible()
     expect(main.get_by_text("How to read the colours")).to_be_visible()
     page.wait_for_function("() => window.Chart && Object.keys(window.Chart.instances).length >= 1")
-    assert _axe_violations(page) == []
+    check_page(page)
     page.screenshot(path="/tmp/e2e-reports-parity.png", full_page=True)
