@@ -120,8 +120,10 @@ PAGE_LINKS = {
 }
 LOGOUT_REDIRECT_URL = "login"
 
+# Argon2id with parameters measured on the server (accounts/hashers.py); hashes made with
+# Django's default Argon2 parameters verify with it and are re-hashed at the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.CecopamArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -208,6 +210,9 @@ CERT_EXPIRING_SOON_DAYS = 90  # "expiring" badge on records
 # Certificates
 CERTIFICATE_PAGE_SIZE = env("CERTIFICATE_PAGE_SIZE", default="A4")  # "A4" (landscape) or "letter"
 VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="30/m")
+# A transcript download waits this long for its rendering (a Celery task) before answering
+# "being prepared" (certifications/transcripts.py).
+TRANSCRIPT_WAIT_SECONDS = env.float("TRANSCRIPT_WAIT_SECONDS", default=3.0)
 
 CACHES = {
     "default": {
@@ -233,6 +238,8 @@ PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 # Login throttling (django-axes): five failures for a username or an address lock it out.
 AXES_FAILURE_LIMIT = 5
+# Password posts per client address (accounts/two_factor.py), counted before the hash is computed.
+SIGN_IN_RATE_LIMIT = env("SIGN_IN_RATE_LIMIT", default="20/m")
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
