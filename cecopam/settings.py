@@ -214,6 +214,15 @@ VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="30/m")
 # "being prepared" (certifications/transcripts.py).
 TRANSCRIPT_WAIT_SECONDS = env.float("TRANSCRIPT_WAIT_SECONDS", default=3.0)
 
+# Verifiable credentials (certifications/credentials.py). The issuer's Ed25519 private key, as a
+# multibase Multikey secret ("z3u2..." or Digital Bazaar's 64-byte "zrv..."), or PKCS#8 PEM; never
+# stored in the database. Unset with DEBUG on: a development key is generated once under var/.
+CREDENTIAL_SIGNING_KEY = env("CREDENTIAL_SIGNING_KEY", default="")
+CREDENTIAL_DEVELOPMENT_KEY_FILE = BASE_DIR / "var" / "credential-signing-key" if DEBUG else None
+# Public keys ("z6Mk...") of earlier signing keys: still published in /.well-known/did.json so that
+# credentials signed before a key rotation keep verifying.
+CREDENTIAL_PREVIOUS_PUBLIC_KEYS = env.list("CREDENTIAL_PREVIOUS_PUBLIC_KEYS", default=[])
+
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",

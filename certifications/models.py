@@ -13,7 +13,7 @@ import pghistory
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, Func, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_GROUPS = 4
 CODE_GROUP_LENGTH = 4  # 16 symbols x 5 bits = 80 random bits
+
+
+# The database sequence that numbers certificates in the status list (migration 0008 creates it).
+STATUS_LIST_SEQUENCE = "certification_status_list_index_seq"
 
 
 def generate_code():
@@ -192,6 +196,20 @@ class Certification(models.Model):
         related_name="supersedes",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Its bit in the issuer's Bitstring Status List (certifications/credentials.py): drawn from a
+    # database sequence on insert (bulk inserts too), so it is unique, never reused and never changes.
+    status_list_index = models.BigIntegerField(
+        _("status list index"),
+        db_default=Func(Value(STATUS_LIST_SEQUENCE), function="nextval", output_field=models.BigIntegerField()),
+        editable=False,
+    )
+    # Salt of the holder's hashed identifiers in the verifiable credential: one per certificate, so
+    # that two credentials of one person cannot be linked by their hashes.
+    credential_salt = models.UUIDField(
+        _("credential salt"),
+        db_default=Func(function="gen_random_uuid", output_field=models.UUIDField()),
+        editable=False,
+    )
 
     objects = CertificationQuerySet.as_manager()
 
@@ -201,6 +219,8 @@ class Certification(models.Model):
         ordering = ["-issued_on", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="certification_unique_code"),
+            # Also the index the status list is built from: the revoked or superseded ones in a range.
+            models.UniqueConstraint(fields=["status_list_index"], name="certification_unique_status_list_index"),
             # One live certificate per enrolment; a revoked one may be followed by a re-issue.
             models.UniqueConstraint(
                 fields=["enrollment"],
@@ -360,6 +380,29 @@ class ExpiryReminder(models.Model):
 
     def __str__(self):
         return f"{self.certification.code} — {self.stage} d"
+
+
+class StatusList(models.Model):
+    """One signed Bitstring Status List credential (W3C), as served at /credentials/status/<number>.json.
+
+    Stored, not rebuilt per request: the revoke and issue services bump `version` when a bit of
+    this list may have changed, and the next request re-signs it when `signed_version` lags
+    (certifications/credentials.py, `status_list_credential`).
+    """
+
+    number = models.PositiveIntegerField(_("number"))
+    version = models.PositiveIntegerField(_("version"), default=0)
+    signed_version = models.PositiveIntegerField(_("signed version"), null=True, blank=True)
+    credential = models.JSONField(_("signed credential"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("status list")
+        verbose_name_plural = _("status lists")
+        constraints = [models.UniqueConstraint(fields=["number"], name="status_list_unique_number")]
+
+    def __str__(self):
+        return f"{self.number} (v{self.version})"
 
 
 pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="CertificationEvent")(Certification)

@@ -18,6 +18,7 @@ from trainees.models import Trainee
 if TYPE_CHECKING:
     from courses.models import Enrollment
 
+from . import credentials
 from .models import Certification, CertificationType
 
 
@@ -59,8 +60,13 @@ def issue_certification(
     if newer is not None:
         certification.superseded_by = newer
         certification.save(update_fields=["superseded_by"])
+        credentials.status_changed([certification.pk])
     else:
-        current_same_type.filter(issued_on__lte=issued_on).update(superseded_by=certification)
+        superseded = list(current_same_type.filter(issued_on__lte=issued_on).values_list("pk", flat=True))
+        if superseded:
+            Certification.objects.filter(pk__in=superseded).update(superseded_by=certification)
+            # Their verifiable credentials now show as revoked in the status list.
+            credentials.status_changed(superseded)
     return certification
 
 
@@ -68,7 +74,8 @@ def issue_certification(
 def revoke_certification(*, certification: Certification, reason: str, by: AbstractBaseUser) -> Certification:
     """Revoke a certification with a reason (kept in its history).
 
-    Guarantees: a revoked certificate gets no reminders and verifies as revoked; the
+    Guarantees: a revoked certificate gets no reminders and verifies as revoked (also its
+    verifiable credential, through the status list); the
     newest certificate it had superseded becomes current again (older ones it had superseded
     are re-pointed to that one), so the holder keeps at most one current certificate of the
     type. Revoking a certificate that was itself superseded hands its predecessors to its
@@ -99,4 +106,6 @@ def revoke_certification(*, certification: Certification, reason: str, by: Abstr
         others = []
     if others:
         Certification.objects.filter(pk__in=others).update(superseded_by=heir_pk)
+    # The revoked credential's bit is set, the heir's (current again) cleared.
+    credentials.status_changed([certification.pk, *predecessors[:1]])
     return certification

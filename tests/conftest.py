@@ -13,6 +13,13 @@ def _fast_password_hashing(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _credential_signing_key(settings):
+    """Credentials are signed with a fixed test key, not the development key kept under var/."""
+    settings.CREDENTIAL_SIGNING_KEY = "z3u2XyiEZkfWwohoe1XcodXXRGGp8nEHHNFS4FhsHpRnE4Lr"
+    settings.CREDENTIAL_PREVIOUS_PUBLIC_KEYS = []
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Code outside a request (services, commands) speaks English in tests, whatever language the
     previous test's request left active in this thread; requests still choose by Accept-Language."""

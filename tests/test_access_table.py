@@ -76,6 +76,9 @@ ACCESS = {
     "courses:roster-pdf": (LOGIN, GONE, GONE, OK, GONE, OK),
     "certifications:expiring": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:certificate": (LOGIN, OK, GONE, GONE, GONE, OK),
+    "certifications:credential": (LOGIN, OK, GONE, GONE, GONE, OK),
+    "certifications:did-document": (OK,) * 6,
+    "certifications:status-list": (OK,) * 6,
     "certifications:scan": (LOGIN, GONE, GONE, GONE, GONE, GONE),  # this certificate has no scan
     "certifications:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:external-new": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE),  # needs ?trainee=<id>
@@ -129,6 +132,8 @@ def world(db, django_db_blocker):
         "certifications:external-new-for-trainee": {"trainee_pk": cast["owner"].trainee.pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "verify": {"code": certification.code},
+        "certifications:did-document": None,
+        "certifications:status-list": {"number": 1},
     }
     for name in ACCESS:
         if name.startswith(("courses:session-", "courses:roster-")) and name not in (
