@@ -45,9 +45,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 USERS = {"trainee": 29, "instructor": 10, "administrator": 10}  # and one prober of the bare view
-PASSWORD = "load-test-password-2026"  # noqa: S105 - set on benchmark accounts only, removed afterwards
+PASSWORD = "load-test-password-2026"
 SEARCHES = ["garcia", "hernandez", "lopez", "martinez", "nunez", "perez", "rodriguez", "gonzalez"]
 GRID_ROWS = 30
+DOCUMENTS = ("transcript_pdf", "certificate_pdf")  # downloads that may answer "being prepared" first
 
 
 def _free_port():
@@ -134,9 +135,7 @@ def _plan(secret_key):
     )
     assert len(open_sessions) == USERS["instructor"], "not enough open sessions with instructors"
     grid_rows = list(
-        Enrollment.objects.filter(session__in=open_sessions).values(
-            "pk", "result", "score", "attendance", "remarks"
-        )
+        Enrollment.objects.filter(session__in=open_sessions).values("pk", "result", "score", "attendance", "remarks")
     )
     administrators = list(User.objects.filter(username__startswith="bench.admin.").order_by("username"))
     assert administrators, "no bench administrators: was the database generated?"
@@ -195,7 +194,7 @@ def _wait_until_up(base, server, seconds=60):
             raise SystemExit(f"bench.load: gunicorn exited: {server.stderr.read().decode()[-2000:]}")
         try:
             request = urllib.request.Request(base + "/healthz", headers={"X-Forwarded-Proto": "https"})
-            with urllib.request.urlopen(request, timeout=2):  # noqa: S310 - loopback
+            with urllib.request.urlopen(request, timeout=2):
                 return
         except OSError:
             time.sleep(0.3)
@@ -206,7 +205,7 @@ def _locust(base, plan_path, phase, users, seconds, folder):
     prefix = Path(folder) / phase
     env = {**os.environ, "BENCH_LOAD_PLAN": str(plan_path), "BENCH_LOAD_PHASE": phase}
     locust = Path(sys.executable).with_name("locust")
-    completed = subprocess.run(  # noqa: S603
+    completed = subprocess.run(
         [
             str(locust),
             "-f",
@@ -268,9 +267,7 @@ def measure_load(
     secret_key = secrets.token_urlsafe(50)
     env = server_environment(database_url, secret_key)
     # Production serves static files through whitenoise from collectstatic's manifest.
-    subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
     call_command("clearsessions")
     plan, restore = _plan(secret_key)
     port = _free_port()
@@ -288,10 +285,10 @@ def measure_load(
     server = worker = None
     results = {"users": plan["users"], "seconds": seconds}
     try:
-        server = subprocess.Popen(  # noqa: S603
+        server = subprocess.Popen(
             gunicorn, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
         )
-        worker = subprocess.Popen(  # noqa: S603
+        worker = subprocess.Popen(
             celery, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         _wait_until_up(base, server)
@@ -320,17 +317,18 @@ def measure_load(
         restore()
 
     total = _figures(mixed["Aggregated"])
-    # transcript_pdf is one download from the first request to the PDF (its HTTP requests are
-    # transcript_pdf_attempt): counted as an endpoint, not as requests.
-    synthetic = _figures(mixed["transcript_pdf"]) if "transcript_pdf" in mixed else None
-    requests = total["requests"] - (synthetic["requests"] if synthetic else 0)
+    # transcript_pdf and certificate_pdf are one download each from the first request to the PDF
+    # (their HTTP requests are <name>_attempt): counted as endpoints, not as requests.
+    synthetic = sum(_figures(mixed[name])["requests"] for name in DOCUMENTS if name in mixed)
+    requests = total["requests"] - synthetic
     requests_per_s = total["requests_per_s"] * requests / max(total["requests"], 1)
     bare_under_load = _figures(mixed["bare"])
     bare_alone = _figures(bare["Aggregated"])
     results.update(
         {
             "requests": requests,
-            "errors": total["errors"] + bare_alone["errors"]
+            "errors": total["errors"]
+            + bare_alone["errors"]
             + sum(int(f["Occurrences"]) for f in failures if f["Name"] == "exception"),
             "requests_per_s": round(requests_per_s, 1),
             "bare_requests_per_s": round(bare_alone["requests_per_s"], 1),
@@ -344,7 +342,7 @@ def measure_load(
         }
     )
     for name, row in sorted(mixed.items()):
-        if name in {"Aggregated", "bare", "transcript_pdf_attempt"}:
+        if name in {"Aggregated", "bare"} or name.endswith("_attempt"):
             continue
         figures = _figures(row)
         results["endpoints"][name] = {

@@ -10,8 +10,8 @@ The server runs the production settings, whose cookies are Secure; the load talk
 cookies itself and sends them in a Cookie header (a cookie jar would not send Secure cookies over
 http). Each user also has an address of its own (X-Forwarded-For behind one trusted proxy), as
 people signing in from their own machines do. A response other than the one expected is a
-failure; a transcript "being prepared" (202) is asked again after a second, as the page's refresh
-does, and counts once, with the whole wait, under its name.
+failure; a document "being prepared" (202) is asked again after the page's refresh delay, and
+counts once, with the whole wait, under its name.
 """
 
 import itertools
@@ -157,7 +157,8 @@ class Person(FastHttpUser):
 def _encode(fields):
     from urllib.parse import urlencode
 
-    return urlencode([tuple(field) for field in fields])
+    pairs = fields.items() if isinstance(fields, dict) else fields
+    return urlencode([(name, value) for name, value in pairs])
 
 
 def _csrf(body):
@@ -188,39 +189,34 @@ class Trainee(Person):
     def me_page(self):
         self.request("GET", "/me/", "me", contains=self.me["service_number"].encode())
 
-    @task(2)
-    def transcript(self):
+    def document(self, path, name):
+        """A PDF download: a 202 "being prepared" is asked again after the page's refresh delay;
+        counted once under `name`, with the whole wait (its HTTP requests are `<name>_attempt`)."""
         started = time.perf_counter()
         for _attempt in range(30):
             with self.client.request(
-                "GET",
-                "/me/transcript.pdf",
-                headers=self.headers(),
-                allow_redirects=False,
-                catch_response=True,
-                name="transcript_pdf_attempt",
+                "GET", path, headers=self.headers(), allow_redirects=False, catch_response=True, name=f"{name}_attempt"
             ) as response:
                 response.success()
                 status, body = response.status_code, response.content or b""
             if status != 202:
                 break
-            time.sleep(1.0)  # the page's <meta http-equiv="refresh" content="1">
+            time.sleep(2.0)  # the page's Refresh: 2
         elapsed = (time.perf_counter() - started) * 1000
-        error = None if status == 200 and body.startswith(b"%PDF") else RuntimeError(f"transcript: {status}")
+        error = None if status == 200 and body.startswith(b"%PDF") else RuntimeError(f"{path}: {status}")
         events.request.fire(
-            request_type="GET",
-            name="transcript_pdf",
-            response_time=elapsed,
-            response_length=len(body),
-            exception=error,
-            context={},
+            request_type="GET", name=name, response_time=elapsed, response_length=len(body), exception=error, context={}
         )
+
+    @task(2)
+    def transcript(self):
+        self.document("/me/transcript.pdf", "transcript_pdf")
 
     @task(2)
     def certificate(self):
         if self.me.get("certifications"):
             pk = random.choice(self.me["certifications"])
-            self.request("GET", f"/certifications/{pk}/certificate.pdf", "certificate_pdf", contains=b"%PDF")
+            self.document(f"/certifications/{pk}/certificate.pdf", "certificate_pdf")
 
     @task(1)
     def sign_in_again(self):

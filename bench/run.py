@@ -289,7 +289,9 @@ def main(argv=None):
             f"  throughput_vs_bare {load['throughput_vs_bare']:>6}   {_verdict('throughput_vs_bare', load['throughput_vs_bare'])}"
         )
         for name, endpoint in load["endpoints"].items():
-            out(f"  {name:<22} p95 {endpoint['p95_vs_bare']:>6} x bare   {_verdict('p95_vs_bare', endpoint['p95_vs_bare'])}")
+            out(
+                f"  {name:<22} p95 {endpoint['p95_vs_bare']:>6} x bare   {_verdict('p95_vs_bare', endpoint['p95_vs_bare'])}"
+            )
     summary["seconds"] = round(time.perf_counter() - started, 1)
     out(json.dumps(summary, ensure_ascii=False, sort_keys=False))
     return summary

@@ -39,7 +39,18 @@ def certificate_pdf(request, pk):
     if certification.revoked_at is not None:
         return render(request, "certifications/certificate_refused.html", {"certification": certification}, status=410)
     pdf = stored_documents.certificate_pdf(certification)
+    if pdf is None:
+        return _preparing(request)
     return _pdf_response(pdf, f"certificate-{certification.code}.pdf")
+
+
+def _preparing(request):
+    """202: the document is being rendered (by a Celery task); the page asks again by itself
+    (HTTP Refresh, no script) and then gets the PDF."""
+    response = render(request, "certifications/document_preparing.html", status=202)
+    response["Refresh"] = str(PREPARING_REFRESH_SECONDS)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _transcript_response(request, trainee):
@@ -47,10 +58,7 @@ def _transcript_response(request, trainee):
     prepared that asks again by itself (HTTP Refresh) until it is there."""
     content = transcripts.cached_transcript(trainee)
     if content is None:
-        response = render(request, "certifications/transcript_preparing.html", {"trainee": trainee}, status=202)
-        response["Refresh"] = str(PREPARING_REFRESH_SECONDS)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return _preparing(request)
     return _pdf_response(content, transcripts.transcript_filename(trainee))
 
 
