@@ -1,6 +1,7 @@
 """Measure the application against the database's own limits on a generated database.
 
     python -m bench.run --scale small|national [--database-url URL] [--only NAME ...]
+        [--load-seconds 60] [--workers N] [--worker-class sync|gthread] [--threads N]
 
 Prints a table and, as its last line, one JSON object:
 - export_vs_copy: throughput of our trainee list CSV export over all its rows divided by that of
@@ -12,7 +13,11 @@ Prints a table and, as its last line, one JSON object:
 - page_p95_ms / page_queries: server time and queries of the busiest pages (goal <= 100 ms at
   national scale; the same counts at both scales);
 - http_vs_bare: requests/s of /me/ under gunicorn (2 workers) over a bare view behind the same
-  middleware, both driven by wrk in this run (goal >= 0.5).
+  middleware, both driven by wrk in this run (goal >= 0.5);
+- load: 50 users for 60 s (locust, bench/load.py) against gunicorn with the production settings:
+  users, seconds, requests, errors (goal 0), requests_per_s, bare_requests_per_s,
+  throughput_vs_bare (goal >= 0.25), endpoints {name: p50_ms, p95_ms, p95_vs_bare (goal <= 20)};
+- page_p95_vs_bare: each page's p95 over the bare view's, both in-process (goal <= 25).
 
 Each measurement is a function (measure_exports, measure_sweep_vs_sql, measure_pages,
 measure_http) returning a dict; bench/RESULTS.md records the figures. The database is left as it
