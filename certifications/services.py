@@ -32,13 +32,15 @@ def issue_certification(
     expires_on: datetime.date | None = None,
     issuer: str = "",
     scan=None,
+    code: str | None = None,
 ) -> Certification:
     """Issue a certification and keep one current certificate per person and type.
 
     Guarantees: the new certificate supersedes the holder's current ones of the same type
     issued on or before it (they get no more reminders); if the holder already has a newer
     current one, the new certificate is itself recorded as superseded by it. At most one
-    live certificate per enrolment (database constraint).
+    live certificate per enrolment (database constraint). `code` keeps a code already printed
+    on a paper certificate (imported history), so that it still verifies; else one is generated.
     """
     # Two issues to one holder at once (two sessions finalized together, an external record
     # typed meanwhile) would each miss the other's new certificate and both stay current:
@@ -54,6 +56,8 @@ def issue_certification(
     )
     if scan is not None:
         certification.scan = scan
+    if code:
+        certification.code = code
     certification.save()
     current_same_type = Certification.objects.current().filter(trainee=trainee, type=type).exclude(pk=certification.pk)
     newer = current_same_type.filter(issued_on__gt=issued_on).order_by("-issued_on", "-id").first()

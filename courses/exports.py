@@ -14,6 +14,7 @@ from accounts.models import ExportLog
 from certifications.documents import render_pdf
 from common.csv_copy import copy_csv_response, safe_text
 from common.spreadsheets import fitting_widths, xlsx_response
+from trainees.models import name_order
 
 from .models import Enrollment
 
@@ -82,9 +83,7 @@ def roster_enrollments(session):
                 output_field=IntegerField(),
             ),
         )
-        .order_by(
-            "status_order", "trainee__paternal_surname", "trainee__maternal_surname", "trainee__given_names", "pk"
-        )
+        .order_by("status_order", *name_order("trainee__"))
     )
 
 
