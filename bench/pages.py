@@ -216,6 +216,10 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     list_url = reverse("trainees:list")
     matches = Trainee.objects.search(SEARCH["q"]).filter(status=SEARCH["status"]).count()
     subjects["trainee_list"] = f"?q={SEARCH['q']}&status={SEARCH['status']}: {matches} matches"
+    # The yardstick: a view that does nothing behind the same middleware (bench/urls.py), timed the
+    # same way; page_p95_vs_bare = each page's p95 over this one (bench/run.py).
+    bare = _time(lambda: administrator.get("/bench/bare/"), requests=requests, warmup=warmup, check=_expect(200))
+    out(f"  {'bare':<26} p95 {bare['p95_ms']:>7} ms   median {bare['median_ms']:>7} ms   {bare['queries']} queries")
     run("trainee_list", lambda: administrator.get(list_url, SEARCH), _expect(200))
     run("trainee_list_unfiltered", lambda: administrator.get(list_url), _expect(200))
     last_page = math.ceil(Trainee.objects.count() / trainee_views.TRAINEES_PER_PAGE)
@@ -304,4 +308,4 @@ def measure_pages(*, requests=50, warmup=5, out=print):
         form = "application/x-www-form-urlencoded"
         run("results_grid_post", lambda: teacher.post(grid_url, body, content_type=form), saved, around=rolled_back)
         transaction.set_rollback(True)
-    return {"pages": results, "subjects": subjects}
+    return {"pages": results, "subjects": subjects, "bare": bare}

@@ -122,8 +122,10 @@ PAGE_LINKS = {
 TRAINEE_FILTERSET = "courses.filters.TrainedTraineeFilter"
 LOGOUT_REDIRECT_URL = "login"
 
+# Argon2id with parameters measured on the server (accounts/hashers.py); hashes made with
+# Django's default Argon2 parameters verify with it and are re-hashed at the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.CecopamArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -249,6 +251,9 @@ REPORTS_SUMMARY_HOUR = env.int("REPORTS_SUMMARY_HOUR", default=8)
 # Certificates
 CERTIFICATE_PAGE_SIZE = env("CERTIFICATE_PAGE_SIZE", default="A4")  # "A4" (landscape) or "letter"
 VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="30/m")
+# A transcript download waits this long for its rendering (a Celery task) before answering
+# "being prepared" (certifications/transcripts.py).
+TRANSCRIPT_WAIT_SECONDS = env.float("TRANSCRIPT_WAIT_SECONDS", default=3.0)
 
 # Verifiable credentials (certifications/credentials.py). The issuer's Ed25519 private key, as a
 # multibase Multikey secret ("z3u2..." or Digital Bazaar's 64-byte "zrv..."), or PKCS#8 PEM; never
@@ -289,6 +294,8 @@ PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 # Login throttling (django-axes): five failures for a username or an address lock it out.
 AXES_FAILURE_LIMIT = 5
+# Password posts per client address (accounts/two_factor.py), counted before the hash is computed.
+SIGN_IN_RATE_LIMIT = env("SIGN_IN_RATE_LIMIT", default="20/m")
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True

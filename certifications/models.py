@@ -434,3 +434,35 @@ class StatusList(models.Model):
 
 
 pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="CertificationEvent")(Certification)
+
+
+class StoredCertificate(models.Model):
+    """An issued certificate's PDF, rendered once (certifications/stored_documents.py).
+
+    A certificate is immutable until revoked: its PDF is kept here, one per language, with the
+    fingerprint (SHA-256) of the HTML it was rendered from. A download renders only the HTML
+    (milliseconds) and serves these bytes while the fingerprint matches; anything printed that
+    changes (a corrected name, a new template) changes the fingerprint and the PDF is rendered
+    again. Revoking deletes the rows (services.revoke_certification); a revoked certificate is
+    never served anyway. In the database, the PDFs are backed up with everything else and every
+    server behind a load balancer sees them.
+    """
+
+    certification = models.ForeignKey(
+        Certification, on_delete=models.CASCADE, related_name="stored_pdfs", verbose_name=_("certification")
+    )
+    language = models.CharField(_("language"), max_length=16)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    pdf = models.BinaryField(_("PDF"))
+    rendered_at = models.DateTimeField(_("rendered at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("stored certificate")
+        verbose_name_plural = _("stored certificates")
+        constraints = [
+            # Looked up by (certification, language) on every certificate download.
+            models.UniqueConstraint(fields=["certification", "language"], name="storedcertificate_one_per_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.certification_id} ({self.language})"
