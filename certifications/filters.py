@@ -1,5 +1,7 @@
 """Query-string filters of the expiring-certifications report (bookmarkable, shared by its exports)."""
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
 from django.conf import settings
