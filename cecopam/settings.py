@@ -4,6 +4,7 @@ Every variable has a working local default (PostgreSQL and Redis on localhost, m
 written to files under var/mail/). Production hardening switches on when DEBUG is off.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -272,6 +273,9 @@ CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": env("CACHE_URL", default="redis://127.0.0.1:6379/1"),
+        # Several deployments (or parallel test workers, which set PYTEST_XDIST_WORKER) may share
+        # one Redis: each keeps its own keys.
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=os.environ.get("PYTEST_XDIST_WORKER", "")),
     },
     # Rendered trainee records (trainees/records.py), in each server process: their keys hold
     # the record's version, so no process can serve one stale, and reading one costs no round

@@ -53,6 +53,17 @@ def _administrators_pass_the_second_step(request, monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login_with_second_step)
 
 
+@pytest.fixture(autouse=True)
+def _rate_limits_start_empty():
+    """Rate-limit counters live in Redis and outlive a test: every test starts with none, so that
+    sign-ins, downloads and API calls of earlier tests in the same minute do not count against it.
+    (Each xdist worker has its own cache key prefix, settings.CACHES.)"""
+    from django.core.cache import cache
+
+    cache.delete_pattern("rate:*")
+    cache.delete_pattern("throttle_*")
+
+
 @pytest.fixture
 def admin_user(db):
     return factories.AdministratorFactory(username="admin1", first_name="Adriana", last_name="Sánchez")
