@@ -41,9 +41,11 @@ def certificate_pdf(request, pk):
     return _pdf_response(documents.certificate_pdf(certification), f"certificate-{certification.code}.pdf")
 
 
-def _transcript_response(trainee):
+def _transcript_response(user, trainee):
+    # A document of record: no draft results, whoever prints it (Enrollment.objects.visible_to).
     enrollments = (
-        Enrollment.objects.filter(trainee=trainee)
+        Enrollment.objects.visible_to(user, include_drafts=False)
+        .filter(trainee=trainee)
         .exclude(status=Enrollment.Status.WAITLISTED)
         .select_related("session__course")
         .order_by("session__starts_on", "session__code")
@@ -58,7 +60,7 @@ def _transcript_response(trainee):
 def my_transcript(request):
     """The signed-in trainee's own transcript."""
     trainee = get_object_or_404(Trainee.objects.select_related("organization"), user=request.user)
-    return _transcript_response(trainee)
+    return _transcript_response(request.user, trainee)
 
 
 @login_required
@@ -67,4 +69,4 @@ def trainee_transcript(request, pk):
     trainee = get_object_or_404(Trainee.objects.visible_to(request.user).select_related("organization"), pk=pk)
     if not (is_administrator(request.user) or trainee.user_id == request.user.pk):
         raise PermissionDenied
-    return _transcript_response(trainee)
+    return _transcript_response(request.user, trainee)

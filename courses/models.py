@@ -7,11 +7,12 @@ courses/services.py; this module holds the data and the reads that encode meanin
 import pghistory
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import is_administrator, is_instructor
+from trainees.models import Trainee
 
 
 class Course(models.Model):
@@ -170,14 +171,36 @@ class EnrollmentQuerySet(models.QuerySet):
         """Enrolments holding a seat (not waitlisted, not withdrawn)."""
         return self.filter(status=Enrollment.Status.ENROLLED)
 
-    def visible_to(self, user):
+    def visible_to(self, user, *, include_drafts=True):
+        """The enrolments on the records `user` may see, with draft results hidden from whoever
+        is not entitled to them: the one read of enrolments for every page, document, export
+        and the API.
+
+        Rows: an administrator's, every enrolment; anyone else's, the enrolments of the
+        trainees Trainee.objects.visible_to(user) gives (a trainee: their own; an instructor:
+        those of the trainees in the sessions they teach, every session of theirs included).
+        Results of a session not yet finalized are a draft (DESIGN.md): only the session's
+        instructors and administrators see them. For anyone else, and for everyone when
+        `include_drafts` is False (documents of record such as the transcript), such a row is
+        read with its result pending, no score, attendance or remarks, and `results_hidden`
+        set; the masking happens as the rows are read, so no template or document can show
+        what the query did not give, and a masked row refuses to be saved.
+        """
+        finalized = Q(session__status=CourseSession.Status.FINALIZED)
         if is_administrator(user):
-            return self
+            return self._hide_results(Value(False) if include_drafts else ~finalized)
         if not user.is_authenticated:
             return self.none()
-        if is_instructor(user):
-            return self.filter(session__instructors=user)
-        return self.filter(trainee__user=user)
+        rows = self.filter(trainee__in=Trainee.objects.visible_to(user).values("pk"))
+        if not include_drafts:
+            return rows._hide_results(~finalized)
+        taught = CourseSession.objects.taught_by(user).values("pk")
+        return rows._hide_results(~(finalized | Q(session__in=taught)))
+
+    def _hide_results(self, hidden):
+        # Enrollment.results_hidden is a property whose setter clears the results: Django sets
+        # annotations on each instance as it reads the row.
+        return self.annotate(results_hidden=ExpressionWrapper(hidden, output_field=BooleanField()))
 
 
 class Enrollment(models.Model):
@@ -249,6 +272,32 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.trainee} @ {self.session.code}"
+
+    # The results a reader not entitled to a draft does not get (EnrollmentQuerySet.visible_to).
+    HIDDEN_RESULT = {"result": Result.PENDING, "score": None, "attendance": None, "remarks": ""}
+
+    @property
+    def results_hidden(self):
+        """True when this row was read with its draft results hidden (see visible_to)."""
+        return self.__dict__.get("_results_hidden", False)
+
+    @results_hidden.setter
+    def results_hidden(self, hidden):
+        self.__dict__["_results_hidden"] = bool(hidden)
+        if hidden:
+            for name, value in self.HIDDEN_RESULT.items():
+                setattr(self, name, value)
+
+    @property
+    def is_draft(self):
+        """Results recorded but not final: the session is not finalized yet."""
+        return self.session.status != CourseSession.Status.FINALIZED
+
+    def save(self, *args, **kwargs):
+        if self.results_hidden:
+            # Its results were blanked for a reader: saving it would erase the real ones.
+            raise ValueError("An enrolment read with its results hidden cannot be saved.")
+        super().save(*args, **kwargs)
 
 
 for _model in (CourseSession, Enrollment):

@@ -21,7 +21,7 @@ from courses.models import CourseSession
 from trainees.models import Trainee
 
 from .history import session_timeline, trainee_timeline
-from .records import RECORD_CACHE_SECONDS, lazy_record, own_record_version, with_record_version
+from .records import RECORD_CACHE_SECONDS, lazy_record, own_record_version, reader_key, with_record_version
 
 
 @login_required
@@ -54,11 +54,13 @@ def overview(request):
     return render(request, "reports/overview.html", context)
 
 
-def _record_context(queryset, trainee_id, record_version):
+def _record_context(user, queryset, trainee_id, record_version, *, own_record):
     return {
         "trainee_id": trainee_id,
         "record_version": record_version,
-        "record": lazy_record(queryset, trainee_id),
+        "record": lazy_record(queryset, trainee_id, user),
+        "own_record": own_record,
+        "reader": reader_key(user, own_record=own_record),
         "record_cache_seconds": RECORD_CACHE_SECONDS,
         "today": timezone.localdate().isoformat(),
     }
@@ -68,10 +70,10 @@ def _record_context(queryset, trainee_id, record_version):
 def trainee_record(request, pk):
     visible = Trainee.objects.visible_to(request.user)
     trainee = get_object_or_404(with_record_version(visible), pk=pk)
-    context = _record_context(visible, trainee.pk, trainee.record_version)
-    # Staff see draft results; a trainee reaching their own record here sees what /me/ shows.
+    # A trainee reaching their own record here sees what /me/ shows.
     own_record = not (is_administrator(request.user) or is_instructor(request.user))
-    return render(request, "reports/trainee_record.html", {**context, "trainee": trainee, "own_record": own_record})
+    context = _record_context(request.user, visible, trainee.pk, trainee.record_version, own_record=own_record)
+    return render(request, "reports/trainee_record.html", {**context, "trainee": trainee})
 
 
 @login_required
@@ -79,7 +81,8 @@ def me(request):
     own = own_record_version(request.user)
     if own is None:
         return render(request, "reports/me_unlinked.html")
-    return render(request, "reports/me.html", _record_context(Trainee.objects.filter(user=request.user), *own))
+    context = _record_context(request.user, Trainee.objects.filter(user=request.user), *own, own_record=True)
+    return render(request, "reports/me.html", context)
 
 
 def _render(request, template, context):

@@ -207,11 +207,12 @@ def transcript_fixture(holder, courses):
             course__title=f"Curso número {index + 1:02d}",
             starts_on=datetime.date(2020, 1, 6) + datetime.timedelta(days=30 * index),
             ends_on=datetime.date(2020, 1, 10) + datetime.timedelta(days=30 * index),
+            status="finalized",
         )
         factories.EnrollmentFactory(
             session=session, trainee=holder, result="passed", score=f"{80 + index % 20}.50", attendance=95
         )
-    failed = factories.CourseSessionFactory(course__title="Operaciones de Mantenimiento de la Paz")
+    failed = factories.CourseSessionFactory(course__title="Operaciones de Mantenimiento de la Paz", status="finalized")
     factories.EnrollmentFactory(session=failed, trainee=holder, result="failed", score="55.00", attendance=70)
     withdrawn = factories.CourseSessionFactory(course__title="Género en Operaciones de Paz")
     factories.EnrollmentFactory(session=withdrawn, trainee=holder, status="withdrawn")
