@@ -273,6 +273,12 @@ class Enrollment(models.Model):
     def __str__(self):
         return f"{self.trainee} @ {self.session.code}"
 
+    def save(self, *args, **kwargs):
+        if self.results_hidden:
+            # Its results were blanked for a reader: saving it would erase the real ones.
+            raise ValueError("An enrolment read with its results hidden cannot be saved.")
+        super().save(*args, **kwargs)
+
     # The results a reader not entitled to a draft does not get (EnrollmentQuerySet.visible_to).
     HIDDEN_RESULT = {"result": Result.PENDING, "score": None, "attendance": None, "remarks": ""}
 
@@ -292,12 +298,6 @@ class Enrollment(models.Model):
     def is_draft(self):
         """Results recorded but not final: the session is not finalized yet."""
         return self.session.status != CourseSession.Status.FINALIZED
-
-    def save(self, *args, **kwargs):
-        if self.results_hidden:
-            # Its results were blanked for a reader: saving it would erase the real ones.
-            raise ValueError("An enrolment read with its results hidden cannot be saved.")
-        super().save(*args, **kwargs)
 
 
 for _model in (CourseSession, Enrollment):
