@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import AdministratorModelAdmin
+from common.parsing import parse_int
 
 from .models import Certification, CertificationType, ExpiryReminder
 
@@ -42,8 +43,8 @@ class ReminderStageFilter(admin.SimpleListFilter):
         return [(str(days), str(days)) for days in sorted(set(settings.CERT_REMINDER_DAYS), reverse=True)]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(stage=int(value)) if value and value.isdigit() else queryset
+        stage = parse_int(self.value(), maximum=32767)  # a smallint column
+        return queryset if stage is None else queryset.filter(stage=stage)
 
 
 @admin.register(ExpiryReminder)

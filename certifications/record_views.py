@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.parsing import parse_id
 from common.permissions import administrator_required
 from trainees.models import Trainee
 
@@ -27,10 +28,9 @@ def external_new(request, trainee_pk=None):
     Reached as /trainees/<id>/certifications/new/ or /certifications/new/?trainee=<id>.
     """
     if trainee_pk is None:
-        raw = request.GET.get("trainee", "")
-        if not raw.isdigit():
+        trainee_pk = parse_id(request.GET.get("trainee"))
+        if trainee_pk is None:
             raise Http404
-        trainee_pk = int(raw)
     trainee = get_object_or_404(Trainee.objects.visible_to(request.user), pk=trainee_pk)
     form = ExternalCertificationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

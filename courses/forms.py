@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from certifications.models import CertificationType
+from common.parsing import parse_id
 from common.permissions import INSTRUCTORS
 
 from . import services
@@ -280,7 +281,7 @@ class BaseResultsFormSet(forms.BaseFormSet):
         kwargs = super().get_form_kwargs(index)
         if self.is_bound:
             raw = self.data.get(f"{self.add_prefix(index)}-enrollment", "")
-            enrollment = self.by_pk.get(int(raw)) if str(raw).isdigit() else None
+            enrollment = self.by_pk.get(parse_id(raw))
         else:
             enrollment = self.enrollments[index] if index < len(self.enrollments) else None
         return {**kwargs, "enrollment": enrollment, "course": self.course, "read_only": self.read_only}

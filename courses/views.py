@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.parsing import parse_id
 from common.permissions import administrator_required, is_administrator, staff_required
 from trainees.models import Trainee
 
@@ -140,8 +141,8 @@ def session_list(request):
 @require_http_methods(["GET", "POST"])
 def session_create(request):
     initial = {}
-    if request.GET.get("course", "").isdigit():
-        initial["course"] = int(request.GET["course"])
+    if (course_id := parse_id(request.GET.get("course"))) is not None:
+        initial["course"] = course_id
     form = SessionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         session = form.save()
