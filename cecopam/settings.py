@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "common.middleware.RefuseNulBytesMiddleware",
+    "common.middleware.InvalidFiltersMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -201,6 +202,11 @@ CERT_EXPIRING_SOON_DAYS = 90  # "expiring" badge on records
 # Certificates
 CERTIFICATE_PAGE_SIZE = env("CERTIFICATE_PAGE_SIZE", default="A4")  # "A4" (landscape) or "letter"
 VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="30/m")
+# Documents and exports each user may download (common/downloads.py): so many per period, and
+# so many rendering at once; a render still counted after this many seconds is forgotten.
+DOWNLOAD_RATE_LIMIT = env("DOWNLOAD_RATE_LIMIT", default="8/m")
+DOWNLOAD_CONCURRENCY = env.int("DOWNLOAD_CONCURRENCY", default=2)
+DOWNLOAD_RENDER_TIMEOUT = env.int("DOWNLOAD_RENDER_TIMEOUT", default=120)
 
 CACHES = {
     "default": {

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.downloads import attach_file, throttled_download
 from common.parsing import parse_id
 from common.permissions import administrator_required
 from trainees.models import Trainee
@@ -79,6 +80,7 @@ def revoke(request, pk):
 
 
 @login_required
+@throttled_download
 def scan(request, pk):
     """The uploaded scan of an external certification: holder and administrators only.
 
@@ -93,8 +95,4 @@ def scan(request, pk):
         raise Http404 from error
     extension = certification.scan.name.rsplit(".", 1)[-1].lower()
     content_type = mimetypes.types_map.get(f".{extension}", "application/octet-stream")
-    response = FileResponse(
-        handle, as_attachment=True, filename=f"scan-{certification.code}.{extension}", content_type=content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attach_file(FileResponse(handle, content_type=content_type), f"scan-{certification.code}.{extension}")

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from .downloads import attach_file
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,9 +70,7 @@ def csv_response(header, rows, filename):
         if batch:
             yield "".join(batch)
 
-    response = StreamingHttpResponse(lines(), content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attach_file(StreamingHttpResponse(lines(), content_type=CSV_CONTENT_TYPE), filename)
 
 
 # Control characters XML 1.0 cannot hold (a vertical tab pasted from a word processor): openpyxl
@@ -108,6 +108,16 @@ def fitting_widths(queryset, columns, *, minimum=8, maximum=80):
     return widths
 
 
+# What Excel refuses in a sheet's name (which is at most 31 characters and not blank).
+SHEET_TITLE_REFUSED = re.compile(r"[\\/*?:\[\]\x00-\x1f]")
+
+
+def sheet_title(text):
+    """`text` (a session code, a report's name) as a name Excel and openpyxl accept."""
+    title = SHEET_TITLE_REFUSED.sub("_", str(text)).strip("' ")[:31]
+    return title or "Sheet"
+
+
 def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_columns=()):
     """An XLSX download written in openpyxl's write-only mode (memory stays flat whatever the
     number of rows) into a temporary file that is streamed back.
@@ -120,7 +130,7 @@ def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_co
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    sheet = workbook.create_sheet(title=sheet_title(title))
     sheet.freeze_panes = "A2"
     for index, name in enumerate(header):
         width = widths[index] if widths else 0
@@ -143,4 +153,4 @@ def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_co
     output = tempfile.TemporaryFile()  # noqa: SIM115  closed by FileResponse
     workbook.save(output)
     output.seek(0)
-    return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    return attach_file(FileResponse(output, content_type=XLSX_CONTENT_TYPE), filename)

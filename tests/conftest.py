@@ -22,6 +22,15 @@ def _english_outside_requests():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _downloads_unthrottled(request, settings):
+    """Tests download as often as they need; those about the throttle (marked `throttle`) set
+    their own allowance."""
+    if "throttle" not in request.keywords:
+        settings.DOWNLOAD_RATE_LIMIT = "100000/m"
+        settings.DOWNLOAD_CONCURRENCY = 100000
+
+
 @pytest.fixture
 def admin_user(db):
     return factories.AdministratorFactory(username="admin1", first_name="Adriana", last_name="Sánchez")
