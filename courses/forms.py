@@ -115,9 +115,8 @@ class SessionForm(NamedInputsMixin, forms.ModelForm):
             .order_by("last_name", "first_name", "username")
         )
         status = self.fields["status"]
-        if instance.pk and instance.is_finalized:
-            # Certificates were issued from these values: they change only after a reopen.
-            for name in ("course", "starts_on", "ends_on", "capacity", "status"):
+        if locked := instance.locked_fields():
+            for name in locked:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("The session is finalized: reopen it to change this.")
         else:

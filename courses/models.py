@@ -153,9 +153,18 @@ class CourseSession(models.Model):
     def __str__(self):
         return f"{self.code} — {self.course.title}"
 
+    # Certificates were issued from these values: once the session is finalized they change
+    # only after it is reopened (courses.services.reopen_session). The session's pages and the
+    # admin both ask locked_fields().
+    LOCKED_WHEN_FINALIZED = ("course", "starts_on", "ends_on", "capacity", "status")
+
     @property
     def is_finalized(self):
         return self.status == self.Status.FINALIZED
+
+    def locked_fields(self):
+        """The fields that take no change now: a finalized session's, until it is reopened."""
+        return self.LOCKED_WHEN_FINALIZED if self.pk and self.is_finalized else ()
 
     def period(self, today=None):
         today = today or timezone.localdate()
