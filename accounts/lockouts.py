@@ -94,10 +94,12 @@ def unlock(request):
     """Forget the failed sign-ins of a username or an address, lifting its lockout at once."""
     username = request.POST.get("username", "").strip()
     ip_address = request.POST.get("ip_address", "").strip()
-    if username:
+    if "\x00" in username:
+        messages.error(request, _("Nothing to unlock."))
+    elif username:
         reset(username=username)
         messages.success(request, _("Sign-in unlocked for user %(username)s.") % {"username": username})
-    elif ip_address and not _is_ip_address(ip_address):
+    elif "\x00" in ip_address or (ip_address and not _is_ip_address(ip_address)):
         messages.error(request, _("%(address)s is not a network address.") % {"address": ip_address})
     elif ip_address:
         reset(ip=ip_address)

@@ -6,6 +6,7 @@ Records are never deleted: history must stay whole, so the admin offers no delet
 from django.contrib import admin
 
 from .permissions import is_administrator
+from .text import PlainTextFormMixin
 
 
 def _administrators_only(request):
@@ -32,6 +33,11 @@ class AdministratorsOnlyMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The admin's form, refusing control characters in text as every form does."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (PlainTextFormMixin, form), {})
 
 
 class AdministratorModelAdmin(AdministratorsOnlyMixin, admin.ModelAdmin):

@@ -7,19 +7,17 @@ from .filtering import InvalidFilters
 
 
 def _has_nul(request):
-    for data in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
-        for key, values in data.lists():
-            if "\x00" in key or any("\x00" in value for value in values):
-                return True
-    return False
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists())
 
 
 class RefuseNulBytesMiddleware:
-    """A NUL character in the query string or a form field is a 400.
+    """A NUL character in the query string is a 400.
 
     No one types it, PostgreSQL refuses it in any text (so a search, a filter or a lookup
-    carrying one raised a 500), and forms refuse it only in their own fields: one check here
-    covers every view, including the values views read by hand. (The path is left to the
+    carrying one raised a 500), and views read query parameters by hand (searches, cursors,
+    ids): one check here covers them all. Form data (POST) is left to the forms, whose text
+    fields refuse NUL at the field (Django's ProhibitNullCharactersValidator), where the user
+    sees it. (The path is left to the
     URL patterns: only <int:...> and the verification page's code reach views, and the latter
     must answer an unknown code, NUL or not, with its one not-found page.)
     """
@@ -29,7 +27,8 @@ class RefuseNulBytesMiddleware:
 
     def __call__(self, request):
         if _has_nul(request):
-            return render(request, "400.html", {"message": _("The request holds a NUL character.")}, status=400)
+            message = _("The address holds a NUL character, which no search or filter can hold.")
+            return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
 
 

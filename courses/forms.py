@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from certifications.models import CertificationType
 from common.parsing import parse_id
 from common.permissions import INSTRUCTORS
+from common.text import PlainTextFormMixin
 
 from . import services
 from .models import Course, CourseSession, Enrollment
@@ -35,7 +36,7 @@ class NamedInputsMixin:
                 widget.attrs.setdefault("aria-label", str(field.label))
 
 
-class CourseForm(NamedInputsMixin, forms.ModelForm):
+class CourseForm(PlainTextFormMixin, NamedInputsMixin, forms.ModelForm):
     class Meta:
         model = Course
         fields = [
@@ -80,7 +81,7 @@ class InstructorChoiceField(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.username
 
 
-class SessionForm(NamedInputsMixin, forms.ModelForm):
+class SessionForm(PlainTextFormMixin, NamedInputsMixin, forms.ModelForm):
     """A session's schedule, seats, instructors and status.
 
     Finalized is not offered as a status: a session is finalized through its finalize button
@@ -138,7 +139,7 @@ class SessionForm(NamedInputsMixin, forms.ModelForm):
         return cleaned
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(PlainTextFormMixin, forms.Form):
     """One trainee to enrol (the search results' Enrol buttons post it)."""
 
     trainee = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
@@ -165,7 +166,7 @@ class OverrideEnrolForm(NamedInputsMixin, EnrolForm):
         return reason
 
 
-class ReopenForm(NamedInputsMixin, forms.Form):
+class ReopenForm(PlainTextFormMixin, NamedInputsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason for reopening"),
         max_length=2000,
@@ -180,7 +181,7 @@ class ReopenForm(NamedInputsMixin, forms.Form):
         return reason
 
 
-class ResultRowForm(forms.Form):
+class ResultRowForm(PlainTextFormMixin, forms.Form):
     """One trainee's row of the results grid; the hidden enrolment id ties the row to its trainee,
     so a class list that changed since the page was opened cannot shift results between people."""
 

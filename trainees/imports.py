@@ -38,6 +38,7 @@ from django.utils.translation import ngettext
 from django_countries import countries
 
 from common.spreadsheets import unescape_cell
+from common.text import PlainTextFormMixin
 
 from .models import Organization, Trainee, normalize_search
 
@@ -391,7 +392,7 @@ def _model_field(name):
     return Trainee._meta.get_field(name).formfield()
 
 
-class TraineeRowForm(forms.Form):
+class TraineeRowForm(PlainTextFormMixin, forms.Form):
     """One row of an import file, validated as the trainee form validates the same fields.
 
     Choice columns take the stored value (military) or its label in English or Spanish
