@@ -43,7 +43,6 @@ def external_new(request, trainee_pk=None):
             expires_on=data["expires_on"],
             issuer=data["issuer"],
             scan=data["scan"],
-            by=request.user,
         )
         messages.success(
             request,

@@ -12,12 +12,15 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from common.clients import client_ip
+from common.errors import too_many_requests
 from common.ratelimit import count_in_window, parse_rate
 
+from . import credentials
 from .forms import VerifySearchForm
 from .models import CODE_GROUP_LENGTH, CODE_GROUPS, Certification, normalize_code
 
@@ -51,9 +54,7 @@ def rate_limited(request):
 
 def _rate_limited_response(request):
     _limit, period = parse_rate(settings.VERIFY_RATE_LIMIT)
-    response = render(request, "certifications/verify_rate_limited.html", status=429)
-    response["Retry-After"] = str(period)
-    return response
+    return too_many_requests(request, retry_after=period, template="certifications/verify_rate_limited.html")
 
 
 def _not_found_response(request):
@@ -95,7 +96,12 @@ def verify(request, code):
     if certification is None:
         return _not_found_response(request)
     facts = public_facts(certification, timezone.localdate())
-    response = render(request, "certifications/verify.html", {"facts": facts, "State": Certification.State})
+    context = {"facts": facts, "State": Certification.State, "issuer_did": credentials.issuer_did()}
+    # The signed credential itself stays with its holder and administrators: only they see its link.
+    if credentials.issues_credential(certification) and certification.revoked_at is None:
+        if Certification.objects.visible_to(request.user).filter(pk=certification.pk).exists():
+            context["credential_url"] = reverse("certifications:credential", args=[certification.pk])
+    response = render(request, "certifications/verify.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
 

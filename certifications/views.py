@@ -13,6 +13,7 @@ from common.downloads import throttled_download
 from common.filtering import rows_or_none, rows_or_refuse
 from common.permissions import administrator_required
 from common.spreadsheets import csv_response, xlsx_response
+from trainees.models import name_order
 
 from .filters import ExpiringFilter
 from .models import Certification, ExpiryReminder
@@ -48,7 +49,7 @@ def _expiring_queryset(user):
         .current()
         .with_reminder_state()
         .select_related("trainee__organization", "type")
-        .order_by("expires_on", "trainee__paternal_surname", "trainee__given_names", "pk")
+        .order_by("expires_on", *name_order("trainee__"))
     )
 
 
@@ -65,7 +66,7 @@ def expiring(request):
 
     page = Paginator(certifications, PAGE_SIZE).get_page(request.GET.get("page"))
     for certification in page:
-        certification.days_left_on_page = (certification.expires_on - today).days
+        certification.days_left_on_page = certification.days_left(today)
         certification.reminder_label = reminder_label(certification.last_reminder_state)
         certification.reminder_badge = REMINDER_BADGES.get(certification.last_reminder_state, "text-bg-light")
 
@@ -142,7 +143,7 @@ def _export(certifications, export, today):
                 certification.code,
                 certification.issued_on,
                 certification.expires_on,
-                (certification.expires_on - today).days,
+                certification.days_left(today),
                 certification.last_reminder_stage,
                 labels.get(certification.last_reminder_state, certification.last_reminder_state),
                 certification.last_reminder_sent_at,

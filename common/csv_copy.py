@@ -22,37 +22,33 @@ import tempfile
 import time
 
 from django.db import connection
-from django.db.models import CharField, Func, TextField
+from django.db.models import Func, TextField
 from django.http import FileResponse
 
 from .downloads import attach_file
-from .spreadsheets import CSV_CONTENT_TYPE, FORMULA_PREFIXES, safe_cell
+from .spreadsheets import CSV_CONTENT_TYPE, ESCAPED_SQL, safe_cell
 
 BLOCK_SIZE = 64 * 1024
 
 
 class SafeCell(Func):
     """The text of a cell as safe_cell() gives it: an apostrophe before a leading = + - @, tab or
-    carriage return; NULL for an empty string (so that COPY leaves the cell empty, unquoted)."""
+    carriage return, or before apostrophes followed by one; NULL for an empty string (so that COPY
+    leaves the cell empty, unquoted)."""
 
     output_field = TextField()
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        prefixes = ", ".join(["%s"] * len(FORMULA_PREFIXES))
         return (
-            f"(CASE WHEN left({sql}, 1) IN ({prefixes}) THEN '''' || {sql} ELSE NULLIF({sql}, '') END)",
-            [*params, *FORMULA_PREFIXES, *params, *params],
+            f"(CASE WHEN {sql} ~ %s THEN '''' || {sql} ELSE NULLIF({sql}, '') END)",
+            [*params, ESCAPED_SQL, *params, *params],
         )
 
 
 def safe_text(expression):
     """SafeCell for a text expression (a field name or any expression giving text)."""
     return SafeCell(expression)
-
-
-def is_text(field):
-    return isinstance(field, CharField | TextField)
 
 
 class _CsvFile(FileResponse):
@@ -72,7 +68,7 @@ def copy_csv_response(header, queryset, filename):
     """A CSV download of `queryset` (a values_list() whose every text column went through
     safe_text()), written by PostgreSQL, after a header row of `header`."""
     statement = copy_sql(queryset)
-    output = tempfile.TemporaryFile()  # noqa: SIM115  closed by the response
+    output = tempfile.TemporaryFile()
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow([safe_cell(str(name)) for name in header])
     output.write(("\ufeff" + head.getvalue()).encode())

@@ -16,9 +16,9 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
+from .errors import too_many_requests
 from .ratelimit import count_in_window, parse_rate
 
 
@@ -31,9 +31,12 @@ def attach_file(response, filename, *, inline=False):
 
 
 def _too_many(request, retry_after):
-    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
-    response["Retry-After"] = str(retry_after)
-    return response
+    return too_many_requests(
+        request,
+        retry_after=retry_after,
+        template="errors/too_many_downloads.html",
+        context={"retry_after": retry_after},
+    )
 
 
 def throttled_download(view):

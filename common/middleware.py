@@ -28,7 +28,7 @@ class RefuseNulBytesMiddleware:
     def __call__(self, request):
         if _has_nul(request):
             message = _("The address holds a NUL character, which no search or filter can hold.")
-            return render(request, "400.html", {"message": message}, status=400)
+            return render(request, "errors/bad_request.html", {"message": message}, status=400)
         return self.get_response(request)
 
 
@@ -44,5 +44,5 @@ class InvalidFiltersMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, InvalidFilters):
             context = {"message": exception.message(), "errors": exception.errors}
-            return render(request, "400.html", context, status=400)
+            return render(request, "errors/bad_request.html", context, status=400)
         return None

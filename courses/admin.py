@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db import transaction
 
 from common.admin import AdministratorModelAdmin
 
@@ -28,27 +27,19 @@ class CourseSessionAdmin(AdministratorModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         """A finalized session is read-only where the session page says so (its certificates
-        were issued from those values) until it is reopened: the same rule,
-        CourseSession.locked_fields()."""
-        locked = obj.locked_fields() if obj is not None else ()
-        return (*self.readonly_fields, *(name for name in locked if name not in self.readonly_fields))
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        # Saving the capacity goes through courses.services.change_capacity (the waitlist moves
-        # up), as on the session page.
-        self._old_capacity = obj.capacity if obj is not None else None
-        return super().get_form(request, obj, change, **kwargs)
+        were issued from those values) until it is reopened: CourseSession.frozen_fields."""
+        frozen = obj.frozen_fields if obj is not None else ()
+        return (*self.readonly_fields, *(name for name in frozen if name not in self.readonly_fields))
 
     def save_model(self, request, obj, form, change):
-        if change and "capacity" in form.changed_data:
-            capacity = obj.capacity
-            obj.capacity = form.initial["capacity"]
-            with transaction.atomic():
-                super().save_model(request, obj, form, change)
-                services.change_capacity(session=obj, capacity=capacity, by=request.user)
-                obj.refresh_from_db()
-        else:
+        """A change goes through courses.services.update_session, as on the session page: the
+        frozen fields stay, and added seats are filled from the waitlist in order."""
+        if not change:
             super().save_model(request, obj, form, change)
+            return
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "instructors"}
+        services.update_session(session=obj, changes=changes)
+        obj.refresh_from_db()
 
 
 @admin.register(Enrollment)
@@ -77,7 +68,7 @@ class EnrollmentAdmin(AdministratorModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # What is left (nothing of the result) still waits for a reopen once finalized.
-        if obj is not None and obj.session.locked_fields():
+        if obj is not None and obj.session.frozen_fields:
             return False
         return super().has_change_permission(request, obj)
 

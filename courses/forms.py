@@ -116,8 +116,9 @@ class SessionForm(PlainTextFormMixin, NamedInputsMixin, forms.ModelForm):
             .order_by("last_name", "first_name", "username")
         )
         status = self.fields["status"]
-        if locked := instance.locked_fields():
-            for name in locked:
+        if instance.pk and instance.is_finalized:
+            # Certificates were issued from these values: they change only after a reopen.
+            for name in instance.frozen_fields:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("The session is finalized: reopen it to change this.")
         else:

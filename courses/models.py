@@ -4,15 +4,22 @@ Business rules that write (enrol, withdraw, record results, finalize, reopen) li
 courses/services.py; this module holds the data and the reads that encode meaning.
 """
 
+import datetime
+from typing import TYPE_CHECKING
+
 import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import is_administrator, is_instructor
 from trainees.models import Trainee
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class Course(models.Model):
@@ -67,12 +74,15 @@ class Course(models.Model):
     def __str__(self):
         return f"{self.code} — {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("courses:course-detail", args=[self.pk])
+
 
 class CourseSessionQuerySet(models.QuerySet):
-    def taught_by(self, user):
+    def taught_by(self, user: "User") -> "CourseSessionQuerySet":
         return self.filter(instructors=user)
 
-    def recordable_by(self, user):
+    def recordable_by(self, user: "User") -> "CourseSessionQuerySet":
         """Sessions whose results grid the user may edit: all for administrators, else those taught."""
         if is_administrator(user):
             return self
@@ -80,7 +90,7 @@ class CourseSessionQuerySet(models.QuerySet):
             return self.none()
         return self.taught_by(user)
 
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> models.QuerySet:
         """Administrators see every session; an instructor, those they teach; a trainee,
         those they are enrolled in."""
         if is_administrator(user):
@@ -91,14 +101,14 @@ class CourseSessionQuerySet(models.QuerySet):
             return self.filter(pk__in=self.model.objects.taught_by(user).values("pk"))
         return self.filter(pk__in=Enrollment.objects.filter(trainee__user=user).values("session_id"))
 
-    def upcoming(self, today=None):
+    def upcoming(self, today: datetime.date | None = None) -> "CourseSessionQuerySet":
         return self.filter(starts_on__gt=today or timezone.localdate())
 
-    def running(self, today=None):
+    def running(self, today: datetime.date | None = None) -> "CourseSessionQuerySet":
         today = today or timezone.localdate()
         return self.filter(starts_on__lte=today, ends_on__gte=today)
 
-    def past(self, today=None):
+    def past(self, today: datetime.date | None = None) -> "CourseSessionQuerySet":
         return self.filter(ends_on__lt=today or timezone.localdate())
 
 
@@ -153,34 +163,34 @@ class CourseSession(models.Model):
     def __str__(self):
         return f"{self.code} — {self.course.title}"
 
-    # Certificates were issued from these values: once the session is finalized they change
-    # only after it is reopened (courses.services.reopen_session). The session's pages and the
-    # admin both ask locked_fields().
-    LOCKED_WHEN_FINALIZED = ("course", "starts_on", "ends_on", "capacity", "status")
+    def get_absolute_url(self) -> str:
+        return reverse("courses:session-detail", args=[self.pk])
+
+    # Certificates are issued from these values when the session is finalized: they change only
+    # after the session is reopened (forms, services and the admin ask `frozen_fields`).
+    FROZEN_WHEN_FINALIZED = ("course", "starts_on", "ends_on", "capacity", "status")
 
     @property
-    def is_finalized(self):
+    def is_finalized(self) -> bool:
         return self.status == self.Status.FINALIZED
 
-    def locked_fields(self):
-        """The fields that take no change now: a finalized session's, until it is reopened."""
-        return self.LOCKED_WHEN_FINALIZED if self.pk and self.is_finalized else ()
+    @property
+    def takes_changes(self) -> bool:
+        """Whether enrolments, results and finalizing are still possible (not finalized or cancelled)."""
+        return self.status not in (self.Status.FINALIZED, self.Status.CANCELLED)
 
-    def period(self, today=None):
-        today = today or timezone.localdate()
-        if self.starts_on > today:
-            return "upcoming"
-        if self.ends_on < today:
-            return "past"
-        return "running"
+    @property
+    def frozen_fields(self) -> tuple[str, ...]:
+        """The fields that cannot change until the session is reopened."""
+        return self.FROZEN_WHEN_FINALIZED if self.is_finalized else ()
 
 
 class EnrollmentQuerySet(models.QuerySet):
-    def active(self):
+    def active(self) -> "EnrollmentQuerySet":
         """Enrolments holding a seat (not waitlisted, not withdrawn)."""
         return self.filter(status=Enrollment.Status.ENROLLED)
 
-    def visible_to(self, user, *, include_drafts=True):
+    def visible_to(self, user: "User", *, include_drafts: bool = True) -> models.QuerySet:
         """The enrolments on the records `user` may see, with draft results hidden from whoever
         is not entitled to them: the one read of enrolments for every page, document, export
         and the API.

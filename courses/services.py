@@ -6,7 +6,10 @@ When a session is finalized, certifications are issued and revoked through
 certifications.services: actions flow one way, courses -> certifications.
 """
 
+import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,12 +19,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from certifications.models import Certification
+from certifications.models import Certification, CertificationType
 from certifications.services import issue_certification, revoke_certification
 from common.bulk import update_rows
 from common.permissions import is_administrator
+from trainees.models import Trainee
 
-from .models import CourseSession, Enrollment
+if TYPE_CHECKING:
+    from accounts.models import User
+
+from .models import Course, CourseSession, Enrollment
 
 RESULT_FIELDS = ("result", "score", "attendance", "remarks")
 
@@ -32,7 +39,7 @@ def _lock(session) -> CourseSession:
     return CourseSession.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
 
 
-def missing_prerequisites(*, course, trainee, on_date):
+def missing_prerequisites(*, course: Course, trainee: Trainee, on_date: datetime.date) -> list[CertificationType]:
     """The course's prerequisite certification types the trainee does not hold valid on `on_date`."""
     required = list(course.prerequisites.all())
     if not required:
@@ -45,7 +52,7 @@ def missing_prerequisites(*, course, trainee, on_date):
     return [cert_type for cert_type in required if cert_type.pk not in held]
 
 
-def result_error(*, course, result, score):
+def result_error(*, course: Course, result: str, score: Decimal | None) -> str | None:
     """Why a result cannot stand with this score (a passing result below the pass mark), or None."""
     if result == Enrollment.Result.PASSED and course.pass_mark is not None:
         if score is None:
@@ -70,7 +77,14 @@ def _fill_seats_from_waitlist(session):
 
 
 @transaction.atomic
-def enroll(*, session, trainee, by, override_prerequisites=False, override_reason="") -> Enrollment:
+def enroll(
+    *,
+    session: CourseSession,
+    trainee: Trainee,
+    by: "User",
+    override_prerequisites: bool = False,
+    override_reason: str = "",
+) -> Enrollment:
     """Enrol a trainee in a session.
 
     Guarantees: the session never holds more enrolled trainees than its capacity, even
@@ -80,7 +94,7 @@ def enroll(*, session, trainee, by, override_prerequisites=False, override_reaso
     trainee may enrol again (the same row is reused, its history kept).
     """
     session = _lock(session)
-    if session.status in (CourseSession.Status.FINALIZED, CourseSession.Status.CANCELLED):
+    if not session.takes_changes:
         raise ValidationError(
             _("This session is %(status)s: it takes no enrolments.") % {"status": session.get_status_display()}
         )
@@ -121,7 +135,7 @@ def enroll(*, session, trainee, by, override_prerequisites=False, override_reaso
 
 
 @transaction.atomic
-def withdraw(*, enrollment, by) -> list[Enrollment]:
+def withdraw(*, enrollment: Enrollment) -> list[Enrollment]:
     """Withdraw a trainee from a session; the freed seat goes to the first waitlisted trainee.
 
     Returns the enrolments promoted from the waitlist. Nothing is deleted.
@@ -138,7 +152,7 @@ def withdraw(*, enrollment, by) -> list[Enrollment]:
 
 
 @transaction.atomic
-def change_capacity(*, session, capacity, by) -> list[Enrollment]:
+def change_capacity(*, session: CourseSession, capacity: int) -> list[Enrollment]:
     """Set a session's capacity; added seats are filled from the waitlist. Returns the promoted."""
     if capacity is None or capacity < 1:
         raise ValidationError({"capacity": _("A session needs at least one seat.")})
@@ -148,12 +162,35 @@ def change_capacity(*, session, capacity, by) -> list[Enrollment]:
     return _fill_seats_from_waitlist(session)
 
 
-def can_record_results(user, session) -> bool:
+@transaction.atomic
+def update_session(*, session: CourseSession, changes: dict, instructors=None) -> list[Enrollment]:
+    """Apply `changes` (field name → new value) to a session, and set its instructors when given.
+
+    Guarantees: a finalized session's frozen fields (CourseSession.FROZEN_WHEN_FINALIZED) do not
+    change until it is reopened (a ValidationError names them); a capacity change goes through
+    change_capacity, so added seats are filled from the waitlist in order. Returns the trainees
+    promoted from the waitlist.
+    """
+    stored = _lock(session)
+    changed = {name: value for name, value in changes.items() if getattr(stored, name) != value}
+    if frozen := [name for name in changed if name in stored.frozen_fields]:
+        raise ValidationError({name: _("The session is finalized: reopen it to change this.") for name in frozen})
+    capacity = changed.pop("capacity", None)
+    for name, value in changed.items():
+        setattr(stored, name, value)
+    if changed:
+        stored.save(update_fields=list(changed))
+    if instructors is not None:
+        stored.instructors.set(instructors)
+    return change_capacity(session=stored, capacity=capacity) if capacity is not None else []
+
+
+def can_record_results(user: "User", session: CourseSession) -> bool:
     return CourseSession.objects.recordable_by(user).filter(pk=session.pk).exists()
 
 
 @transaction.atomic
-def record_results(*, session, results, by) -> int:
+def record_results(*, session: CourseSession, results: list[dict], by: "User") -> int:
     """Save the results grid of a session in one write.
 
     `results` maps enrolment id to a dict with result, score, attendance and remarks
@@ -217,7 +254,7 @@ class FinalizeOutcome:
 
 
 @transaction.atomic
-def finalize_session(*, session, by) -> FinalizeOutcome:
+def finalize_session(*, session: CourseSession, by: "User") -> FinalizeOutcome:
     """Lock the results grid and settle certificates.
 
     Guarantees: every enrolled trainee has a result other than pending; when the course
@@ -254,7 +291,7 @@ def finalize_session(*, session, by) -> FinalizeOutcome:
         if passes and grants is not None and not enrollment.live:
             outcome.issued.append(
                 issue_certification(
-                    trainee=enrollment.trainee, type=grants, issued_on=session.ends_on, enrollment=enrollment, by=by
+                    trainee=enrollment.trainee, type=grants, issued_on=session.ends_on, enrollment=enrollment
                 )
             )
         elif not passes:
@@ -274,7 +311,7 @@ def finalize_session(*, session, by) -> FinalizeOutcome:
 
 
 @transaction.atomic
-def reopen_session(*, session, by, reason) -> CourseSession:
+def reopen_session(*, session: CourseSession, by: "User", reason: str) -> CourseSession:
     """Unlock a finalized session's grid (administrators only; the reason is kept in history).
 
     Certificates stay as they are until the session is finalized again.

@@ -8,8 +8,6 @@ only when its cached rendering is missing or stale (records.py). A history reque
 panel; any other request gets the full page.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,18 +36,14 @@ def home(request):
 @administrator_required
 def overview(request):
     today = timezone.localdate()
-    soon = today + timedelta(days=settings.CERT_EXPIRING_SOON_DAYS)
     context = {
         "trainee_count": Trainee.objects.count(),
         "running_sessions": CourseSession.objects.running(today).select_related("course").order_by("ends_on")[:10],
         "upcoming_sessions": CourseSession.objects.upcoming(today).select_related("course").order_by("starts_on")[:10],
-        "expiring_count": Certification.objects.expiring_between(today, soon).count(),
-        "expired_recently_count": Certification.objects.expiring_between(
-            today - timedelta(days=90), today - timedelta(days=1)
-        ).count(),
-        "reminder_problems": ExpiryReminder.objects.filter(
-            state__in=[ExpiryReminder.State.FAILING, ExpiryReminder.State.UNDELIVERABLE]
-        ).count(),
+        "expiring_count": Certification.objects.expiring_soon(today).count(),
+        "expired_recently_count": Certification.objects.lapsed_recently(today).count(),
+        "reminder_problems": ExpiryReminder.objects.needs_attention().count(),
+        "soon_days": settings.CERT_EXPIRING_SOON_DAYS,
     }
     return render(request, "reports/overview.html", context)
 

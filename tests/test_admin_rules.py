@@ -1,8 +1,8 @@
 """The Django admin obeys the rules the pages obey, through its real change forms:
 
 - a finalized session's course, dates, capacity and status are read-only until it is reopened
-  through courses.services.reopen_session (CourseSession.locked_fields(), the session page's
-  rule); a capacity change goes through courses.services.change_capacity;
+  through courses.services.reopen_session (CourseSession.frozen_fields, the session page's
+  rule); a change goes through courses.services.update_session (the waitlist moves up);
 - enrolments and results change only through the services: nothing of a result is editable,
   and an enrolment of a finalized session not at all;
 - a certificate's stated content never changes in place, a revoked one not at all, and none

@@ -27,6 +27,7 @@ DOWNLOADS = {
     "certifications:my-transcript": {},
     "certifications:transcript": {},
     "certifications:certificate": {},
+    "certifications:credential": {},
     "certifications:scan": {},
     "courses:roster-csv": {},
     "courses:roster-xlsx": {},

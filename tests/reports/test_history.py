@@ -264,7 +264,7 @@ def test_history_rows_cannot_be_deleted_or_changed(model, graded_session):
         event_model.objects.update(pgh_label="tampered")
     with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f'DELETE FROM "{event_model._meta.db_table}"')  # noqa: S608 - table name from the model
+            cursor.execute(f'DELETE FROM "{event_model._meta.db_table}"')
 
     assert event_model.objects.exists()
     assert not event_model.objects.filter(pgh_label="tampered").exists()
