@@ -98,3 +98,13 @@ def test_an_admin_form_reshown_with_a_key_that_is_not_one_shows_the_error(admin_
     response = admin_client.post(reverse("admin:trainees_trainee_add"), {"organization": "\x18", "user": "abc"})
     assert response.status_code == 200
     assert "errornote" in response.content.decode()
+
+
+@pytest.mark.password_only
+def test_a_next_that_is_not_a_path_goes_to_the_start_page(client, admin_user):
+    """Found by test_fuzz: redirect() read a `next` without a slash as a URL name."""
+    client.force_login(admin_user)
+    response = client.post(reverse("two-step-code"), {"next": "a b", "code": "000000"})
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        assert response["Location"].startswith("/")
