@@ -96,7 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "common.permissions.roles",
             ],
-            "builtins": ["common.templatetags.links", "common.templatetags.text"],
+            "builtins": ["common.templatetags.links", "common.templatetags.formats", "common.templatetags.text"],
         },
     },
 ]
