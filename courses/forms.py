@@ -154,7 +154,7 @@ class EnrolForm(PlainTextFormMixin, forms.Form):
         self.fields["trainee"].queryset = trainees
 
 
-class EnrolManyForm(NamedInputsMixin, forms.Form):
+class EnrolManyForm(PlainTextFormMixin, NamedInputsMixin, forms.Form):
     """A whole class at once: the people ticked in the search, a pasted list of service numbers
     (each optionally followed by the nationality), everyone who passed a session, everyone of an
     organization. `people()` resolves them, in that order; services.enrol_many enrols them."""
