@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.utils.http import content_disposition_header
 
 from .errors import too_many_requests
-from .ratelimit import count_in_window, parse_rate
+from .ratelimit import count_in_window, parse_rate, uncount
 
 
 def attach_file(response, filename, *, inline=False):
@@ -48,7 +48,8 @@ def throttled_download(view):
         if not user.is_authenticated:  # the view's own login check answers
             return view(request, *args, **kwargs)
         limit, period = parse_rate(settings.DOWNLOAD_RATE_LIMIT)
-        count, retry_after = count_in_window(f"download-rate:{user.pk}", period)
+        rate_key = f"download-rate:{user.pk}"
+        count, retry_after = count_in_window(rate_key, period)
         if count > limit:
             return _too_many(request, retry_after)
         running_key = f"download-running:{user.pk}"
@@ -62,7 +63,10 @@ def throttled_download(view):
         try:
             if running > settings.DOWNLOAD_CONCURRENCY:
                 return _too_many(request, 1)
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            if response.status_code == 202:  # "being prepared", asked again by itself: not a download
+                uncount(rate_key, period)
+            return response
         finally:
             try:
                 cache.decr(running_key)

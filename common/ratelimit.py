@@ -1,9 +1,14 @@
-"""Fixed-window counters in the shared cache (Redis): every worker process sees the same count;
-`add` creates a window's key once and `incr` is atomic. Used by the public verification page
-(per client address) and by downloads (per user)."""
+"""Fixed-window counters in the shared cache, for throttles: per client address (the public
+verification page, sign-in) or per user (downloads, common/downloads.py).
+
+The counter lives in the shared cache (Redis), so every worker process and machine sees the
+same count; `add` creates the window's key once and `incr` is atomic.
+"""
 
 from django.core.cache import cache
 from django.utils import timezone
+
+from .clients import client_ip
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -27,3 +32,19 @@ def count_in_window(key, period):
         cache.add(window_key, 1, timeout=period + 1)
         count = 1
     return count, max(1, int((window + 1) * period - now) + 1)
+
+
+def uncount(key, period):
+    """Take back one event counted for `key` in the current window (one that turned out not to
+    count, e.g. a "being prepared" answer that asks again by itself)."""
+    try:
+        cache.decr(f"{key}:{int(timezone.now().timestamp()) // period}")
+    except ValueError:  # the window has passed: nothing to take back
+        pass
+
+
+def over_limit(request, *, scope, rate):
+    """Count this request for its client address in `scope`; True when past `rate`."""
+    limit, period = parse_rate(rate)
+    count, _retry_after = count_in_window(f"rate:{scope}:{client_ip(request) or ''}", period)
+    return count > limit

@@ -48,6 +48,7 @@ class CourseForm(PlainTextFormMixin, NamedInputsMixin, forms.ModelForm):
             "title",
             "description",
             "category",
+            "ugps_category",
             "duration_hours",
             "pass_mark",
             "grants",

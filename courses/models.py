@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pghistory
 from django.conf import settings
 from django.db import models
-from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,25 @@ from trainees.models import Trainee
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+class UgpsCategory(models.TextChoices):
+    """Personnel categories of the UN Uniformed Gender Parity Strategy 2018–2028 (civilians,
+    who have no target, are reported apart)."""
+
+    TROOPS = "troops", _("Troops (military contingents)")
+    OBSERVERS_STAFF = "observers_staff", _("Military observers and staff officers")
+    FPU = "fpu", _("Formed police units")
+    IPO = "ipo", _("Individual police officers")
+    CIVILIAN = "civilian", _("Civilians")
+
+
+# A course without a UGPS category counts its trainees under their own category.
+UGPS_CATEGORY_OF_TRAINEE = {
+    "military": UgpsCategory.TROOPS,
+    "police": UgpsCategory.IPO,
+    "civilian": UgpsCategory.CIVILIAN,
+}
 
 
 class Course(models.Model):
@@ -59,6 +79,13 @@ class Course(models.Model):
         help_text=_("Certifications that must be valid on the session's start date."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    ugps_category = models.CharField(
+        _("UN gender-parity category"),
+        max_length=16,
+        choices=UgpsCategory.choices,
+        blank=True,
+        help_text=_("The UN personnel category the course prepares for; empty: the trainee's own category."),
+    )
 
     class Meta:
         verbose_name = _("course")
@@ -111,6 +138,10 @@ class CourseSessionQuerySet(models.QuerySet):
     def past(self, today: datetime.date | None = None) -> "CourseSessionQuerySet":
         return self.filter(ends_on__lt=today or timezone.localdate())
 
+    def finalized(self):
+        """Sessions whose results are final: the only ones a report or an export counts."""
+        return self.filter(status=CourseSession.Status.FINALIZED)
+
 
 class CourseSession(models.Model):
     class Status(models.TextChoices):
@@ -158,6 +189,12 @@ class CourseSession(models.Model):
             models.Index(fields=["ends_on"], name="session_ends_on_idx"),
             # Renewal suggestions in reminders: open sessions of a course starting after a date.
             models.Index(fields=["course", "status", "starts_on"], name="session_course_status_idx"),
+            # Reports (reports/statistics.py, reports/parity.py): finalized sessions ending in a period.
+            models.Index(
+                fields=["ends_on", "course"],
+                name="session_finalized_ends_idx",
+                condition=Q(status="finalized"),
+            ),
         ]
 
     def __str__(self):
@@ -216,10 +253,42 @@ class EnrollmentQuerySet(models.QuerySet):
         taught = CourseSession.objects.taught_by(user).values("pk")
         return rows._hide_results(~(finalized | Q(session__in=taught)))
 
+    def final_results(self) -> models.QuerySet:
+        """Every row, with the results of a session not yet finalized hidden from everyone (as
+        visible_to does for who may not see drafts): documents of record, such as the
+        transcript, rendered for the record whoever prints it."""
+        return self._hide_results(~Q(session__status=CourseSession.Status.FINALIZED))
+
     def _hide_results(self, hidden):
         # Enrollment.results_hidden is a property whose setter clears the results: Django sets
         # annotations on each instance as it reads the row.
         return self.annotate(results_hidden=ExpressionWrapper(hidden, output_field=BooleanField()))
+
+    def final(self):
+        """Enrolments holding a seat in a finalized session: results that count (drafts of a
+        session not yet finalized never appear in a report or an export of a record)."""
+        return self.active().filter(session__status=CourseSession.Status.FINALIZED)
+
+    def trained(self):
+        """Final enrolments with a pass: the person was trained (on the session's end date)."""
+        return self.final().filter(result=Enrollment.Result.PASSED)
+
+    def ended_between(self, start, end):
+        """Enrolments of sessions ending from `start` to `end` (inclusive): when training counts."""
+        return self.filter(session__ends_on__gte=start, session__ends_on__lte=end)
+
+    def with_ugps_category(self):
+        """Annotate `ugps_category`: the course's UGPS category, else the trainee's own
+        (police -> ipo, civilian -> civilian, military -> troops)."""
+        own = Case(
+            *[
+                When(trainee__category=category, then=Value(ugps.value))
+                for category, ugps in UGPS_CATEGORY_OF_TRAINEE.items()
+            ],
+            default=Value(UgpsCategory.TROOPS.value),
+            output_field=models.CharField(),
+        )
+        return self.annotate(ugps_category=Coalesce(NullIf("session__course__ugps_category", Value("")), own))
 
 
 class Enrollment(models.Model):
