@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ExportLog
 from certifications.models import Certification, ExpiryReminder
+from common.downloads import attach_file, throttled_download
 from common.permissions import administrator_required, is_administrator, is_instructor
 from common.spreadsheets import csv_response, xlsx_response
 from courses.models import CourseSession
@@ -139,6 +140,7 @@ def dashboard(request):
 
 @administrator_required
 @require_GET
+@throttled_download
 def dashboard_pdf(request):
     """The dashboard as a printable PDF (tables and server-drawn SVG charts), for `?period=`
     (a month, by default this one) and the other filters."""
@@ -151,12 +153,12 @@ def dashboard_pdf(request):
     content = summary.dashboard_pdf(filters, today=today)
     ExportLog.objects.record(user=request.user, kind="dashboard-pdf", parameters=filters.query())
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="cecopam-dashboard-{filters.period.value}.pdf"'
-    return response
+    return attach_file(response, f"cecopam-dashboard-{filters.period.value}.pdf", inline=True)
 
 
 @administrator_required
 @require_GET
+@throttled_download
 def dashboard_table(request, table, export):
     """One dashboard table (the data of one chart) as CSV or XLSX, with the page's filters."""
     if table not in statistics.TABLES:
@@ -205,6 +207,7 @@ def parity_report(request):
 
 @administrator_required
 @require_GET
+@throttled_download
 def parity_csv(request, export="csv"):
     """DESIGN.md's columns: year, category, stage, women, total, share, target (the XLSX has the same)."""
     form = ParityFilterForm(request.GET)
@@ -233,16 +236,14 @@ def _personal_data_response(request, trainee, export):
     name = slugify(f"{trainee.paternal_surname} {trainee.given_names}") or "trainee"
     if export == "json":
         response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-        response["Content-Disposition"] = f'attachment; filename="personal-data-{name}.json"'
-    else:
-        response = HttpResponse(personal_data.pdf(data), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="personal-data-{name}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+        return attach_file(response, f"personal-data-{name}.json")
+    response = HttpResponse(personal_data.pdf(data), content_type="application/pdf")
+    return attach_file(response, f"personal-data-{name}.pdf", inline=True)
 
 
 @login_required
 @require_GET
+@throttled_download
 def my_personal_data(request, export):
     trainee = get_object_or_404(Trainee.objects.filter(user=request.user).select_related("organization"))
     return _personal_data_response(request, trainee, export)
@@ -250,6 +251,7 @@ def my_personal_data(request, export):
 
 @administrator_required
 @require_GET
+@throttled_download
 def trainee_personal_data(request, pk, export):
     trainee = get_object_or_404(Trainee.objects.visible_to(request.user).select_related("organization"), pk=pk)
     return _personal_data_response(request, trainee, export)

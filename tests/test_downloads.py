@@ -36,6 +36,12 @@ DOWNLOADS = {
     "trainees:export-xlsx": {},
     "certifications:expiring": {"format": "csv"},
     "certifications:expiring-xlsx": {"format": "xlsx"},
+    "reports:dashboard-pdf": {},
+    "reports:dashboard-table": {},
+    "reports:parity-csv": {},
+    "reports:parity-xlsx": {},
+    "reports:my-personal-data": {},
+    "reports:trainee-personal-data": {},
 }
 URL_NAME = {"certifications:expiring-xlsx": "certifications:expiring"}
 
@@ -75,7 +81,9 @@ def client_for(user, language="en"):
 
 
 def _reader(cast, name):
-    return cast["owner"] if name == "certifications:my-transcript" else cast["administrator"]
+    return (
+        cast["owner"] if name in ("certifications:my-transcript", "reports:my-personal-data") else cast["administrator"]
+    )
 
 
 def filename_of(disposition):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import ExportLog
 from certifications.filters import ExpiringFilter
-from courses.filters import CourseFilter, SessionFilter
+from courses.filters import CourseFilter, SessionFilter, TrainedTraineeFilter
 from tests import factories
 from trainees.filters import TraineeFilter
 
@@ -28,6 +28,8 @@ pytestmark = pytest.mark.django_db
 # FilterSet: (list page, [exports as (url name, extra query)]).
 LISTS = {
     TraineeFilter: ("trainees:list", [("trainees:export-csv", {}), ("trainees:export-xlsx", {})]),
+    # The trainee list's filters as configured (settings.TRAINEE_FILTERSET).
+    TrainedTraineeFilter: ("trainees:list", [("trainees:export-csv", {}), ("trainees:export-xlsx", {})]),
     CourseFilter: ("courses:course-list", []),
     SessionFilter: ("courses:session-list", []),
     ExpiringFilter: (

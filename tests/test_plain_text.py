@@ -59,7 +59,13 @@ def _text_fields(form_class):
 
 # Forms whose text is never stored nor shown: one-time codes of the second sign-in step,
 # checked against the device (accounts/two_factor.py).
-NOTHING_STORED = {"accounts.two_factor.CodeForm", "accounts.two_factor.EnrolForm"}
+# Report filters (query strings) too: read, never stored, and their choices are validated.
+NOTHING_STORED = {
+    "accounts.two_factor.CodeForm",
+    "accounts.two_factor.EnrolForm",
+    "reports.filters.ReportFilterForm",
+    "reports.parity.ParityFilterForm",
+}
 
 
 def test_every_project_form_with_text_refuses_control_characters():
