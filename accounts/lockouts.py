@@ -12,6 +12,8 @@ from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.db.models import Max, Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -77,15 +79,28 @@ def lockout_list(request):
     )
 
 
+def _is_ip_address(text):
+    # axes keeps addresses in an inet column: anything else would make the database fail.
+    try:
+        validate_ipv46_address(text)
+    except ValidationError:
+        return False
+    return True
+
+
 @require_POST
 @administrator_required
 def unlock(request):
     """Forget the failed sign-ins of a username or an address, lifting its lockout at once."""
     username = request.POST.get("username", "").strip()
     ip_address = request.POST.get("ip_address", "").strip()
-    if username:
+    if "\x00" in username:
+        messages.error(request, _("Nothing to unlock."))
+    elif username:
         reset(username=username)
         messages.success(request, _("Sign-in unlocked for user %(username)s.") % {"username": username})
+    elif "\x00" in ip_address or (ip_address and not _is_ip_address(ip_address)):
+        messages.error(request, _("%(address)s is not a network address.") % {"address": ip_address})
     elif ip_address:
         reset(ip=ip_address)
         messages.success(request, _("Sign-in unlocked for address %(address)s.") % {"address": ip_address})

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # a device, must pass the second factor before any other page.
     "accounts.middleware.SecondFactorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "common.middleware.RefuseNulBytesMiddleware",
+    "common.middleware.InvalidFiltersMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -99,7 +101,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "common.permissions.roles",
             ],
-            "builtins": ["common.templatetags.links", "common.templatetags.formats"],
+            "builtins": ["common.templatetags.links", "common.templatetags.formats", "common.templatetags.text"],
         },
     },
 ]
@@ -256,6 +258,11 @@ REPORTS_SUMMARY_HOUR = env.int("REPORTS_SUMMARY_HOUR", default=8)
 # Certificates
 CERTIFICATE_PAGE_SIZE = env("CERTIFICATE_PAGE_SIZE", default="A4")  # "A4" (landscape) or "letter"
 VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="30/m")
+# Documents and exports each user may download (common/downloads.py): so many per period, and
+# so many rendering at once; a render still counted after this many seconds is forgotten.
+DOWNLOAD_RATE_LIMIT = env("DOWNLOAD_RATE_LIMIT", default="8/m")
+DOWNLOAD_CONCURRENCY = env.int("DOWNLOAD_CONCURRENCY", default=2)
+DOWNLOAD_RENDER_TIMEOUT = env.int("DOWNLOAD_RENDER_TIMEOUT", default=120)
 # A transcript download waits this long for its rendering (a Celery task) before answering
 # "being prepared" (certifications/transcripts.py).
 TRANSCRIPT_WAIT_SECONDS = env.float("TRANSCRIPT_WAIT_SECONDS", default=3.0)

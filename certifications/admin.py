@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import AdministratorModelAdmin
+from common.parsing import parse_int
 
 from .models import Certification, CertificationType, ExpiryReminder
 
@@ -25,6 +26,21 @@ class CertificationAdmin(AdministratorModelAdmin):
     raw_id_fields = ("trainee", "enrollment", "superseded_by")
     # Revocation and supersession go through certifications.services, which keeps the rules.
     readonly_fields = ("code", "revoked_at", "revoked_reason", "revoked_by", "superseded_by")
+    # What a certificate states (printed, verified publicly, superseding older ones): issued by
+    # finalizing a session or recorded on the trainee's page through
+    # certifications.services.issue_certification; it never changes in place afterwards.
+    STATED = ("trainee", "type", "enrollment", "issued_on", "expires_on", "issuer")
+
+    def has_add_permission(self, request):
+        # Adding here would skip issue_certification (code, expiry, supersession).
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        if obj.revoked_at is not None:  # a revoked certificate is kept as it was
+            return [field.name for field in obj._meta.fields if field.editable or field.name == "code"]
+        return (*self.readonly_fields, *self.STATED)
 
     @admin.display(description=_("superseded by"), ordering="superseded_by")
     def superseded_by_code(self, certification):
@@ -42,8 +58,8 @@ class ReminderStageFilter(admin.SimpleListFilter):
         return [(str(days), str(days)) for days in sorted(set(settings.CERT_REMINDER_DAYS), reverse=True)]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(stage=int(value)) if value and value.isdigit() else queryset
+        stage = parse_int(self.value(), maximum=32767)  # a smallint column
+        return queryset if stage is None else queryset.filter(stage=stage)
 
 
 @admin.register(ExpiryReminder)

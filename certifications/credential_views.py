@@ -8,6 +8,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 
+from common.downloads import attach_file, throttled_download
+
 from . import credentials
 from .models import Certification
 
@@ -27,6 +29,7 @@ def _public_json_response(document, content_type):
 
 
 @login_required
+@throttled_download
 def credential_json(request, pk):
     """The certificate as a signed Open Badges 3.0 credential, to download: the same refusals as
     its PDF (404 to anyone but the holder and administrators, 404 for a certificate from another
@@ -40,9 +43,7 @@ def credential_json(request, pk):
     if certification.revoked_at is not None:
         return render(request, "certifications/certificate_refused.html", {"certification": certification}, status=410)
     response = _json_response(credentials.certification_credential(certification), CREDENTIAL_MEDIA_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="credential-{certification.code}.json"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attach_file(response, f"credential-{certification.code}.json")
 
 
 @cache_control(public=True, max_age=300)

@@ -116,6 +116,8 @@ def certificate_pdf(certification):
 
 
 def transcript_context(trainee, *, enrollments, certifications):
+    """`enrollments` come from Enrollment.objects.visible_to(user, include_drafts=False): a draft
+    pass is read as pending, so it is neither shown nor counted in the courses and hours."""
     today = timezone.localdate()
     rows = [(certification, certification.state(today)) for certification in certifications]
     passed = [enrollment for enrollment in enrollments if enrollment.result == enrollment.Result.PASSED]

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from common.downloads import attach_file, throttled_download
 from common.permissions import is_administrator
 from trainees.models import Trainee
 
@@ -20,14 +21,11 @@ PREPARING_REFRESH_SECONDS = 2
 
 
 def _pdf_response(content, filename):
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    # Personal documents: never kept by a shared cache or the browser's back/forward cache.
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attach_file(HttpResponse(content, content_type="application/pdf"), filename, inline=True)
 
 
 @login_required
+@throttled_download
 def certificate_pdf(request, pk):
     certification = get_object_or_404(
         Certification.objects.visible_to(request.user).select_related("trainee", "type", "enrollment__session__course"),
@@ -63,6 +61,7 @@ def _transcript_response(request, trainee):
 
 
 @login_required
+@throttled_download
 def my_transcript(request):
     """The signed-in trainee's own transcript."""
     trainee = get_object_or_404(Trainee.objects.select_related("organization"), user=request.user)
@@ -70,6 +69,7 @@ def my_transcript(request):
 
 
 @login_required
+@throttled_download
 def trainee_transcript(request, pk):
     """Any trainee's transcript, for administrators (and the holder themself)."""
     trainee = get_object_or_404(Trainee.objects.visible_to(request.user).select_related("organization"), pk=pk)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.text import PlainTextFormMixin
+
 from .models import CODE_GROUP_LENGTH, CODE_GROUPS, CertificationType, normalize_code
 
 # Accepted scan formats, recognised by their first bytes (an extension alone proves nothing).
@@ -31,7 +33,7 @@ def sniff_scan(uploaded):
     return None
 
 
-class VerifySearchForm(forms.Form):
+class VerifySearchForm(PlainTextFormMixin, forms.Form):
     code = forms.CharField(
         label=_("Certificate code"),
         max_length=64,
@@ -48,7 +50,7 @@ class VerifySearchForm(forms.Form):
         return code
 
 
-class ExternalCertificationForm(forms.Form):
+class ExternalCertificationForm(PlainTextFormMixin, forms.Form):
     """A certification from another institution, with a scan of the paper as evidence."""
 
     type = forms.ModelChoiceField(label=_("Certification"), queryset=CertificationType.objects.order_by("name"))
@@ -101,7 +103,7 @@ class ExternalCertificationForm(forms.Form):
         return cleaned
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(PlainTextFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason for revocation"),
         max_length=2000,

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.downloads import attach_file, throttled_download
+from common.parsing import parse_id
 from common.permissions import administrator_required
 from trainees.models import Trainee
 
@@ -27,10 +29,9 @@ def external_new(request, trainee_pk=None):
     Reached as /trainees/<id>/certifications/new/ or /certifications/new/?trainee=<id>.
     """
     if trainee_pk is None:
-        raw = request.GET.get("trainee", "")
-        if not raw.isdigit():
+        trainee_pk = parse_id(request.GET.get("trainee"))
+        if trainee_pk is None:
             raise Http404
-        trainee_pk = int(raw)
     trainee = get_object_or_404(Trainee.objects.visible_to(request.user), pk=trainee_pk)
     form = ExternalCertificationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -78,6 +79,7 @@ def revoke(request, pk):
 
 
 @login_required
+@throttled_download
 def scan(request, pk):
     """The uploaded scan of an external certification: holder and administrators only.
 
@@ -92,8 +94,4 @@ def scan(request, pk):
         raise Http404 from error
     extension = certification.scan.name.rsplit(".", 1)[-1].lower()
     content_type = mimetypes.types_map.get(f".{extension}", "application/octet-stream")
-    response = FileResponse(
-        handle, as_attachment=True, filename=f"scan-{certification.code}.{extension}", content_type=content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attach_file(FileResponse(handle, content_type=content_type), f"scan-{certification.code}.{extension}")

@@ -44,7 +44,9 @@ def transcript_filename(trainee):
 def render_transcript(trainee):
     """The transcript's PDF bytes, rendered now (in the Celery worker)."""
     enrollments = (
-        Enrollment.objects.filter(trainee=trainee)
+        # A document of record: no draft results, whoever prints it.
+        Enrollment.objects.final_results()
+        .filter(trainee=trainee)
         .exclude(status=Enrollment.Status.WAITLISTED)
         .select_related("session__course")
         .order_by("session__starts_on", "session__code")

@@ -9,7 +9,6 @@ client address so that codes cannot be enumerated.
 import ipaddress
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -19,20 +18,14 @@ from django.views.decorators.cache import never_cache
 
 from common.clients import client_ip
 from common.errors import too_many_requests
+from common.ratelimit import count_in_window, parse_rate
 
 from . import credentials
 from .forms import VerifySearchForm
 from .models import CODE_GROUP_LENGTH, CODE_GROUPS, Certification, normalize_code
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # Longer than any code with dashes and spaces: anything longer is not looked up at all.
 MAX_CODE_INPUT = 64
-
-
-def parse_rate(rate):
-    """Parse a rate such as "30/m" into (30, 60): a count per period (s, m, h or d)."""
-    count, _slash, period = str(rate).partition("/")
-    return int(count), PERIODS[period.strip().lower()[:1] or "m"]
 
 
 def client_key(request):
@@ -52,20 +45,10 @@ def client_key(request):
 
 
 def rate_limited(request):
-    """Count this request in the client's fixed window; True when it is past the limit.
-
-    The counter lives in the shared cache (Redis), so every worker process sees the same
-    count; `add` creates the window's key once and `incr` is atomic.
-    """
+    """Count this request in the client's fixed window (common/ratelimit.py); True when it is
+    past the limit."""
     limit, period = parse_rate(settings.VERIFY_RATE_LIMIT)
-    window = int(timezone.now().timestamp()) // period
-    key = f"verify-rate:{client_key(request)}:{window}"
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this is the window's first request
-        cache.add(key, 1, timeout=period + 1)
-        count = 1
+    count, _retry_after = count_in_window(f"verify-rate:{client_key(request)}", period)
     return count > limit
 
 

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import ExportLog
+from common.downloads import throttled_download
+from common.filtering import rows_or_none, rows_or_refuse
 from common.permissions import administrator_required
 from common.spreadsheets import csv_response, xlsx_response
 from trainees.models import name_order
@@ -57,17 +59,10 @@ def expiring(request):
     `?format=csv` or `?format=xlsx` exports the same rows."""
     today = timezone.localdate()
     filterset = ExpiringFilter(request.GET, queryset=_expiring_queryset(request.user), today=today)
-    valid = filterset.is_valid()
-    certifications = filterset.qs if valid else Certification.objects.none()
     export = request.GET.get("format")
-    if valid and export in ("csv", "xlsx"):
-        ExportLog.objects.record(
-            user=request.user,
-            kind=f"expiring-{export}",
-            parameters={key: value for key, value in request.GET.items() if key != "format"},
-            row_count=certifications.count(),
-        )
-        return _export(certifications, export, today)
+    if export in ("csv", "xlsx"):
+        return _export_response(request, filterset, export, today)
+    certifications = rows_or_none(filterset)
 
     page = Paginator(certifications, PAGE_SIZE).get_page(request.GET.get("page"))
     for certification in page:
@@ -98,6 +93,18 @@ def expiring(request):
             "undeliverable_count": attention_counts.get(State.UNDELIVERABLE, 0),
         },
     )
+
+
+@throttled_download
+def _export_response(request, filterset, export, today):
+    certifications = rows_or_refuse(filterset)  # before anything is recorded
+    ExportLog.objects.record(
+        user=request.user,
+        kind=f"expiring-{export}",
+        parameters={key: value for key, value in request.GET.items() if key != "format"},
+        row_count=certifications.count(),
+    )
+    return _export(certifications, export, today)
 
 
 def _export(certifications, export, today):

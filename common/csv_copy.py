@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Func, TextField
 from django.http import FileResponse
 
+from .downloads import attach_file
 from .spreadsheets import CSV_CONTENT_TYPE, ESCAPED_SQL, safe_cell
 
 BLOCK_SIZE = 64 * 1024
@@ -77,4 +78,4 @@ def copy_csv_response(header, queryset, filename):
     if connection.queries_logged:  # visible to query counts (CaptureQueriesContext, DEBUG)
         connection.queries_log.append({"sql": statement, "time": f"{time.monotonic() - started:.3f}"})
     output.seek(0)
-    return _CsvFile(output, as_attachment=True, filename=filename, content_type=CSV_CONTENT_TYPE)
+    return attach_file(_CsvFile(output, content_type=CSV_CONTENT_TYPE), filename)

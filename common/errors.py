@@ -7,8 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
-def too_many_requests(request: HttpRequest, *, retry_after: int, template: str = "429.html") -> HttpResponse:
-    """HTTP 429 with the page `template` and Retry-After (seconds)."""
-    response = render(request, template, status=429)
+def too_many_requests(
+    request: HttpRequest, *, retry_after: int, template: str = "429.html", context: dict | None = None
+) -> HttpResponse:
+    """HTTP 429 with the page `template` (given `context`) and Retry-After (seconds)."""
+    response = render(request, template, context, status=429)
     response["Retry-After"] = str(max(1, int(retry_after)))
     return response

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .spreadsheets import unescape_cell
+from .text import PlainTextFormMixin
 
 # Leading bytes of files that people upload by mistake (images, PDF, old Excel).
 BINARY_SIGNATURES = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"\x7fELF", b"MZ")
@@ -483,8 +484,9 @@ def _records(rows, positions, width, info, limits):
         yield number, values, extra
 
 
-class RowForm(forms.Form):
-    """A form that validates many rows with one instance: `check(values)` per row.
+class RowForm(PlainTextFormMixin, forms.Form):
+    """A form that validates many rows with one instance: `check(values)` per row. Its text
+    fields refuse control characters, as every form's (common/text.py).
 
     A Django form deep-copies its fields when created; for each of 50,000 rows that copy cost
     more than the validation itself. The fields are never changed here, so one instance serves."""

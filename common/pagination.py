@@ -21,7 +21,7 @@ import base64
 import json
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import F, Func, Value
+from django.db.models import F, Func, IntegerField, Value
 from django.db.models.fields import TextField
 
 
@@ -36,17 +36,32 @@ def encode_key(values):
     return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_key(text, size):
-    """The key values in `text`, or None when it is not a key of `size` values (edited URL)."""
+def decode_key(text, fields):
+    """The key values in `text`, or None when it is not a key of the ordering's `fields` (an
+    edited URL): each value must be of its column's type and within its range, a text without
+    NUL and an integer within a bigint, or the database would refuse the comparison."""
     try:
         values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (ValueError, TypeError):
         return None
-    if not isinstance(values, list) or len(values) != size:
+    if not isinstance(values, list) or len(values) != len(fields):
         return None
-    if not all(isinstance(value, str | int) and not isinstance(value, bool) for value in values):
-        return None
+    for value, field in zip(values, fields, strict=True):
+        if isinstance(field, IntegerField):
+            if not isinstance(value, int) or isinstance(value, bool) or not -(2**63) <= value < 2**63:
+                return None
+        elif not isinstance(value, str) or "\x00" in value:
+            return None
     return values
+
+
+def _field(model, name):
+    """The model field at the end of an ordering name ("organization__name" included)."""
+    *path, last = name.split("__")
+    for part in path:
+        model = model._meta.get_field(part).related_model
+    field = model._meta.pk if last == "pk" else model._meta.get_field(last)
+    return field.target_field if field.is_relation else field
 
 
 class KeysetPage(Page):
@@ -81,6 +96,7 @@ class KeysetPaginator(Paginator):
         meta = object_list.model._meta
         # Instance attributes holding each ordering value ("id" / "pk" -> the primary key).
         self.key_attrs = [meta.pk.attname if name in ("pk", meta.pk.name) else name for name in ordering]
+        self.key_fields = [_field(object_list.model, name) for name in ordering]
 
     def _row(self):
         return _Row(*[F(name) for name in self.ordering])
@@ -95,9 +111,8 @@ class KeysetPaginator(Paginator):
             number = 1
         except EmptyPage:
             number = self.num_pages
-        size = len(self.ordering)
-        after = decode_key(after, size) if after else None
-        before = decode_key(before, size) if before else None
+        after = decode_key(after, self.key_fields) if after else None
+        before = decode_key(before, self.key_fields) if before else None
         if after is not None or before is not None:
             return self._seek(number, after=after, before=before)
         return self.page(number)

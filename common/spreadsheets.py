@@ -15,6 +15,8 @@ from datetime import date, datetime
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from .downloads import attach_file
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # What gets an apostrophe on export, and loses one on import: apostrophes (none or more), then a
 # formula prefix. The same pattern, in PostgreSQL's syntax, escapes COPY exports (csv_copy.SafeCell).
@@ -75,9 +77,7 @@ def csv_response(header, rows, filename):
         if batch:
             yield "".join(batch)
 
-    response = StreamingHttpResponse(lines(), content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attach_file(StreamingHttpResponse(lines(), content_type=CSV_CONTENT_TYPE), filename)
 
 
 # Control characters XML 1.0 cannot hold (a vertical tab pasted from a word processor): openpyxl
@@ -115,6 +115,16 @@ def fitting_widths(queryset, columns, *, minimum=8, maximum=80):
     return widths
 
 
+# What Excel refuses in a sheet's name (which is at most 31 characters and not blank).
+SHEET_TITLE_REFUSED = re.compile(r"[\\/*?:\[\]\x00-\x1f]")
+
+
+def sheet_title(text):
+    """`text` (a session code, a report's name) as a name Excel and openpyxl accept."""
+    title = SHEET_TITLE_REFUSED.sub("_", str(text)).strip("' ")[:31]
+    return title or "Sheet"
+
+
 def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_columns=()):
     """An XLSX download written in openpyxl's write-only mode (memory stays flat whatever the
     number of rows) into a temporary file that is streamed back.
@@ -127,7 +137,7 @@ def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_co
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    sheet = workbook.create_sheet(title=sheet_title(title))
     sheet.freeze_panes = "A2"
     for index, name in enumerate(header):
         width = widths[index] if widths else 0
@@ -150,4 +160,4 @@ def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_co
     output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
-    return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    return attach_file(FileResponse(output, content_type=XLSX_CONTENT_TYPE), filename)

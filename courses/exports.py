@@ -92,7 +92,7 @@ def roster_rows(session):
     return roster_enrollments(session).values_list(*roster_cells()).iterator(chunk_size=ROSTER_CHUNK_SIZE)
 
 
-def _filename(session, extension):
+def roster_filename(session, extension):
     return f"roster-{session.code}.{extension}"
 
 
@@ -158,7 +158,7 @@ def roster_csv_cells(session):
 def roster_csv_response(session, *, user=None):
     """The roster as CSV, written by PostgreSQL: the same cells as roster_rows() would give."""
     _log(user, "roster-csv", session)
-    return copy_csv_response(roster_header(), roster_csv_cells(session), _filename(session, "csv"))
+    return copy_csv_response(roster_header(), roster_csv_cells(session), roster_filename(session, "csv"))
 
 
 def roster_xlsx_response(session, *, user=None):
@@ -166,7 +166,7 @@ def roster_xlsx_response(session, *, user=None):
     return xlsx_response(
         roster_header(),
         roster_rows(session),
-        _filename(session, "xlsx"),
+        roster_filename(session, "xlsx"),
         title=session.code,
         widths=roster_widths(session),
         date_columns=(EXPIRES_ON_COLUMN,),

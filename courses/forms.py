@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from certifications.models import CertificationType
 from common.numbers import plain
+from common.parsing import parse_id
 from common.permissions import INSTRUCTORS
+from common.text import PlainTextFormMixin
 from trainees.models import name_order
 
 from . import services
@@ -38,7 +40,7 @@ class NamedInputsMixin:
                 widget.attrs.setdefault("aria-label", str(field.label))
 
 
-class CourseForm(NamedInputsMixin, forms.ModelForm):
+class CourseForm(PlainTextFormMixin, NamedInputsMixin, forms.ModelForm):
     class Meta:
         model = Course
         fields = [
@@ -84,7 +86,7 @@ class InstructorChoiceField(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.username
 
 
-class SessionForm(NamedInputsMixin, forms.ModelForm):
+class SessionForm(PlainTextFormMixin, NamedInputsMixin, forms.ModelForm):
     """A session's schedule, seats, instructors and status.
 
     Finalized is not offered as a status: a session is finalized through its finalize button
@@ -143,7 +145,7 @@ class SessionForm(NamedInputsMixin, forms.ModelForm):
         return cleaned
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(PlainTextFormMixin, forms.Form):
     """One trainee to enrol (the search results' Enrol buttons post it)."""
 
     trainee = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
@@ -153,7 +155,7 @@ class EnrolForm(forms.Form):
         self.fields["trainee"].queryset = trainees
 
 
-class EnrolManyForm(NamedInputsMixin, forms.Form):
+class EnrolManyForm(PlainTextFormMixin, NamedInputsMixin, forms.Form):
     """A whole class at once: the people ticked in the search, a pasted list of service numbers
     (each optionally followed by the nationality), everyone who passed a session, everyone of an
     organization. `people()` resolves them, in that order; services.enrol_many enrols them."""
@@ -269,7 +271,7 @@ class OverrideEnrolForm(NamedInputsMixin, EnrolForm):
         return reason
 
 
-class ReopenForm(NamedInputsMixin, forms.Form):
+class ReopenForm(PlainTextFormMixin, NamedInputsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason for reopening"),
         max_length=2000,
@@ -284,7 +286,7 @@ class ReopenForm(NamedInputsMixin, forms.Form):
         return reason
 
 
-class ResultRowForm(forms.Form):
+class ResultRowForm(PlainTextFormMixin, forms.Form):
     """One trainee's row of the results grid; the hidden enrolment id ties the row to its trainee,
     so a class list that changed since the page was opened cannot shift results between people."""
 
@@ -388,7 +390,7 @@ class BaseResultsFormSet(forms.BaseFormSet):
         kwargs = super().get_form_kwargs(index)
         if self.is_bound:
             raw = self.data.get(f"{self.add_prefix(index)}-enrollment", "")
-            enrollment = self.by_pk.get(int(raw)) if str(raw).isdigit() else None
+            enrollment = self.by_pk.get(parse_id(raw))
         else:
             enrollment = self.enrollments[index] if index < len(self.enrollments) else None
         return {

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 import pghistory
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import is_administrator, is_instructor
+from trainees.models import Trainee
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -239,14 +240,42 @@ class EnrollmentQuerySet(models.QuerySet):
         """Enrolments holding a seat (not waitlisted, not withdrawn)."""
         return self.filter(status=Enrollment.Status.ENROLLED)
 
-    def visible_to(self, user: "User") -> models.QuerySet:
+    def visible_to(self, user: "User", *, include_drafts: bool = True) -> models.QuerySet:
+        """The enrolments on the records `user` may see, with draft results hidden from whoever
+        is not entitled to them: the one read of enrolments for every page, document, export
+        and the API.
+
+        Rows: an administrator's, every enrolment; anyone else's, the enrolments of the
+        trainees Trainee.objects.visible_to(user) gives (a trainee: their own; an instructor:
+        those of the trainees in the sessions they teach, every session of theirs included).
+        Results of a session not yet finalized are a draft (DESIGN.md): only the session's
+        instructors and administrators see them. For anyone else, and for everyone when
+        `include_drafts` is False (documents of record such as the transcript), such a row is
+        read with its result pending, no score, attendance or remarks, and `results_hidden`
+        set; the masking happens as the rows are read, so no template or document can show
+        what the query did not give, and a masked row refuses to be saved.
+        """
+        finalized = Q(session__status=CourseSession.Status.FINALIZED)
         if is_administrator(user):
-            return self
+            return self._hide_results(Value(False) if include_drafts else ~finalized)
         if not user.is_authenticated:
             return self.none()
-        if is_instructor(user):
-            return self.filter(session__instructors=user)
-        return self.filter(trainee__user=user)
+        rows = self.filter(trainee__in=Trainee.objects.visible_to(user).values("pk"))
+        if not include_drafts:
+            return rows._hide_results(~finalized)
+        taught = CourseSession.objects.taught_by(user).values("pk")
+        return rows._hide_results(~(finalized | Q(session__in=taught)))
+
+    def final_results(self) -> models.QuerySet:
+        """Every row, with the results of a session not yet finalized hidden from everyone (as
+        visible_to does for who may not see drafts): documents of record, such as the
+        transcript, rendered for the record whoever prints it."""
+        return self._hide_results(~Q(session__status=CourseSession.Status.FINALIZED))
+
+    def _hide_results(self, hidden):
+        # Enrollment.results_hidden is a property whose setter clears the results: Django sets
+        # annotations on each instance as it reads the row.
+        return self.annotate(results_hidden=ExpressionWrapper(hidden, output_field=BooleanField()))
 
     def final(self):
         """Enrolments holding a seat in a finalized session: results that count (drafts of a
@@ -357,6 +386,27 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.trainee} @ {self.session.code}"
+
+    def save(self, *args, **kwargs):
+        if self.results_hidden:
+            # Its results were blanked for a reader: saving it would erase the real ones.
+            raise ValueError("An enrolment read with its results hidden cannot be saved.")
+        super().save(*args, **kwargs)
+
+    # The results a reader not entitled to a draft does not get (EnrollmentQuerySet.visible_to).
+    HIDDEN_RESULT = {"result": Result.PENDING, "score": None, "attendance": None, "remarks": ""}
+
+    @property
+    def results_hidden(self):
+        """True when this row was read with its draft results hidden (see visible_to)."""
+        return self.__dict__.get("_results_hidden", False)
+
+    @results_hidden.setter
+    def results_hidden(self, hidden):
+        self.__dict__["_results_hidden"] = bool(hidden)
+        if hidden:
+            for name, value in self.HIDDEN_RESULT.items():
+                setattr(self, name, value)
 
     def progress(self, today=None):
         """The one definition of an enrolment's displayed state (the record pages, the session

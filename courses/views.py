@@ -17,6 +17,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.downloads import attach_file, throttled_download
+from common.filtering import rows_or_none
+from common.parsing import parse_id
 from common.permissions import administrator_required, is_administrator, staff_required
 from trainees.models import Organization, Trainee, name_key, name_order
 
@@ -79,7 +82,7 @@ def course_list(request):
         .order_by("code")
     )
     filterset = CourseFilter(request.GET, queryset=courses)
-    courses = filterset.qs if filterset.is_valid() else Course.objects.none()
+    courses = rows_or_none(filterset)
     page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "courses/course_list.html", {"filter": filterset, "page_obj": page})
 
@@ -128,8 +131,8 @@ def session_list(request):
     """Sessions the user may see (administrators: all; instructors: those they teach; trainees:
     their own), in period tabs and filtered by the query string."""
     filterset = SessionFilter(request.GET, queryset=CourseSession.objects.visible_to(request.user))
+    sessions = rows_or_none(filterset)
     valid = filterset.is_valid()
-    sessions = filterset.qs if valid else CourseSession.objects.none()
     if not sessions.query.order_by:  # the period tabs order their own way; else newest first
         sessions = sessions.order_by("-starts_on", "code")
     sessions = _with_counts(sessions.select_related("course").prefetch_related("instructors"))
@@ -146,8 +149,8 @@ def session_list(request):
 @require_http_methods(["GET", "POST"])
 def session_create(request):
     initial = {}
-    if request.GET.get("course", "").isdigit():
-        initial["course"] = int(request.GET["course"])
+    if (course_id := parse_id(request.GET.get("course"))) is not None:
+        initial["course"] = course_id
     form = SessionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         session = form.save()
@@ -549,20 +552,22 @@ def _roster_session(request, pk):
 
 @login_required
 @require_GET
+@throttled_download
 def roster_csv(request, pk):
     return exports.roster_csv_response(_roster_session(request, pk), user=request.user)
 
 
 @login_required
 @require_GET
+@throttled_download
 def roster_xlsx(request, pk):
     return exports.roster_xlsx_response(_roster_session(request, pk), user=request.user)
 
 
 @login_required
 @require_GET
+@throttled_download
 def roster_pdf(request, pk):
     session = _roster_session(request, pk)
     response = HttpResponse(exports.roster_pdf_bytes(session, user=request.user), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="roster-{session.code}.pdf"'
-    return response
+    return attach_file(response, exports.roster_filename(session, "pdf"))

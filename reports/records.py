@@ -13,7 +13,8 @@ admin, a psql session), so a record can never be served stale and no code has to
 invalidate anything. A VACUUM FULL moves rows: the renderings are then rebuilt once.
 
 What else a rendering depends on is in the cache key beside the version (the templates): the
-day (a certificate's state), the language, and who reads (own record, administrator). The
+day (a certificate's state), the language, and who reads (`reader_key`: the trainee themself, an
+administrator, or one instructor, who sees the draft results of the sessions they teach only). The
 renderings are kept in each server process (`CACHES["records"]`): reading one costs no round
 trip, and a new release, which restarts the processes, starts without them. The rows
 themselves are read only when the rendering is missing (`lazy_record`), after the version: a
@@ -25,6 +26,7 @@ from django.db.models import F, Func, Prefetch, TextField
 from django.utils.functional import SimpleLazyObject
 
 from certifications.models import Certification, ExpiryReminder
+from common.permissions import is_administrator
 from courses.models import Enrollment
 from trainees.models import Trainee
 
@@ -50,9 +52,22 @@ def own_record_version(user):
         return cursor.fetchone()
 
 
-def _with_rows(queryset):
-    """Everything the record shows, in a fixed number of queries whatever its length."""
-    enrollments = Enrollment.objects.select_related("session__course")
+def reader_key(user, *, own_record):
+    """Who reads, as far as the rendering depends on it: draft results are shown to
+    administrators and to the session's own instructors only (Enrollment.objects.visible_to),
+    so an instructor's rendering is theirs alone."""
+    if own_record:
+        return "own"
+    if is_administrator(user):
+        return "administrator"
+    return f"user-{user.pk}"
+
+
+def _with_rows(queryset, user):
+    """Everything the record shows, in a fixed number of queries whatever its length; the
+    enrolments through Enrollment.objects.visible_to, which hides drafts from whoever may not
+    see them."""
+    enrollments = Enrollment.objects.visible_to(user).select_related("session__course")
     certifications = Certification.objects.select_related("type", "enrollment__session__course")
     return queryset.select_related("organization").prefetch_related(
         "languages",
@@ -62,8 +77,8 @@ def _with_rows(queryset):
     )
 
 
-def _read_record(queryset, pk):
-    trainee = _with_rows(queryset).get(pk=pk)
+def _read_record(queryset, pk, user):
+    trainee = _with_rows(queryset, user).get(pk=pk)
     enrollments = sorted(trainee.enrollments.all(), key=lambda e: (e.session.starts_on, e.pk), reverse=True)
     certifications = sorted(trainee.certifications.all(), key=lambda c: (c.issued_on, c.pk), reverse=True)
     reminders_sent = sorted(
@@ -84,7 +99,8 @@ def _read_record(queryset, pk):
     }
 
 
-def lazy_record(queryset, trainee_id):
+def lazy_record(queryset, trainee_id, user):
     """The record's rows for the template, read from `queryset` (the one that limits what the
-    user may see) only if the template asks for them, i.e. when the rendering is not cached."""
-    return SimpleLazyObject(lambda: _read_record(queryset, trainee_id))
+    user may see) as `user` may see them, only if the template asks for them, i.e. when the
+    rendering is not cached."""
+    return SimpleLazyObject(lambda: _read_record(queryset, trainee_id, user))

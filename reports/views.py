@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ExportLog
 from certifications.models import Certification, ExpiryReminder
+from common.downloads import attach_file, throttled_download
 from common.permissions import administrator_required, is_administrator, is_instructor
 from common.spreadsheets import csv_response, xlsx_response
 from courses.models import CourseSession
@@ -30,7 +31,7 @@ from .cache import cached
 from .filters import read_filters
 from .history import session_timeline, trainee_timeline
 from .parity import CSV_COLUMNS, ParityFilterForm, parity_rows, parity_status_legend, parity_tables
-from .records import RECORD_CACHE_SECONDS, lazy_record, own_record_version, with_record_version
+from .records import RECORD_CACHE_SECONDS, lazy_record, own_record_version, reader_key, with_record_version
 
 
 @login_required
@@ -59,11 +60,13 @@ def overview(request):
     return render(request, "reports/overview.html", context)
 
 
-def _record_context(queryset, trainee_id, record_version):
+def _record_context(user, queryset, trainee_id, record_version, *, own_record):
     return {
         "trainee_id": trainee_id,
         "record_version": record_version,
-        "record": lazy_record(queryset, trainee_id),
+        "record": lazy_record(queryset, trainee_id, user),
+        "own_record": own_record,
+        "reader": reader_key(user, own_record=own_record),
         "record_cache_seconds": RECORD_CACHE_SECONDS,
         "today": timezone.localdate().isoformat(),
     }
@@ -73,10 +76,10 @@ def _record_context(queryset, trainee_id, record_version):
 def trainee_record(request, pk):
     visible = Trainee.objects.visible_to(request.user)
     trainee = get_object_or_404(with_record_version(visible), pk=pk)
-    context = _record_context(visible, trainee.pk, trainee.record_version)
-    # Staff see draft results; a trainee reaching their own record here sees what /me/ shows.
+    # A trainee reaching their own record here sees what /me/ shows.
     own_record = not (is_administrator(request.user) or is_instructor(request.user))
-    return render(request, "reports/trainee_record.html", {**context, "trainee": trainee, "own_record": own_record})
+    context = _record_context(request.user, visible, trainee.pk, trainee.record_version, own_record=own_record)
+    return render(request, "reports/trainee_record.html", {**context, "trainee": trainee})
 
 
 @login_required
@@ -84,7 +87,8 @@ def me(request):
     own = own_record_version(request.user)
     if own is None:
         return render(request, "reports/me_unlinked.html")
-    return render(request, "reports/me.html", _record_context(Trainee.objects.filter(user=request.user), *own))
+    context = _record_context(request.user, Trainee.objects.filter(user=request.user), *own, own_record=True)
+    return render(request, "reports/me.html", context)
 
 
 def _render(request, template, context):
@@ -136,6 +140,7 @@ def dashboard(request):
 
 @administrator_required
 @require_GET
+@throttled_download
 def dashboard_pdf(request):
     """The dashboard as a printable PDF (tables and server-drawn SVG charts), for `?period=`
     (a month, by default this one) and the other filters."""
@@ -148,12 +153,12 @@ def dashboard_pdf(request):
     content = summary.dashboard_pdf(filters, today=today)
     ExportLog.objects.record(user=request.user, kind="dashboard-pdf", parameters=filters.query())
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="cecopam-dashboard-{filters.period.value}.pdf"'
-    return response
+    return attach_file(response, f"cecopam-dashboard-{filters.period.value}.pdf", inline=True)
 
 
 @administrator_required
 @require_GET
+@throttled_download
 def dashboard_table(request, table, export):
     """One dashboard table (the data of one chart) as CSV or XLSX, with the page's filters."""
     if table not in statistics.TABLES:
@@ -202,6 +207,7 @@ def parity_report(request):
 
 @administrator_required
 @require_GET
+@throttled_download
 def parity_csv(request, export="csv"):
     """DESIGN.md's columns: year, category, stage, women, total, share, target (the XLSX has the same)."""
     form = ParityFilterForm(request.GET)
@@ -230,16 +236,14 @@ def _personal_data_response(request, trainee, export):
     name = slugify(f"{trainee.paternal_surname} {trainee.given_names}") or "trainee"
     if export == "json":
         response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-        response["Content-Disposition"] = f'attachment; filename="personal-data-{name}.json"'
-    else:
-        response = HttpResponse(personal_data.pdf(data), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="personal-data-{name}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+        return attach_file(response, f"personal-data-{name}.json")
+    response = HttpResponse(personal_data.pdf(data), content_type="application/pdf")
+    return attach_file(response, f"personal-data-{name}.pdf", inline=True)
 
 
 @login_required
 @require_GET
+@throttled_download
 def my_personal_data(request, export):
     trainee = get_object_or_404(Trainee.objects.filter(user=request.user).select_related("organization"))
     return _personal_data_response(request, trainee, export)
@@ -247,6 +251,7 @@ def my_personal_data(request, export):
 
 @administrator_required
 @require_GET
+@throttled_download
 def trainee_personal_data(request, pk, export):
     trainee = get_object_or_404(Trainee.objects.visible_to(request.user).select_related("organization"), pk=pk)
     return _personal_data_response(request, trainee, export)

@@ -30,6 +30,15 @@ def _english_outside_requests():
 
 
 @pytest.fixture(autouse=True)
+def _downloads_unthrottled(request, settings):
+    """Tests download as often as they need; those about the throttle (marked `throttle`) set
+    their own allowance."""
+    if "throttle" not in request.keywords:
+        settings.DOWNLOAD_RATE_LIMIT = "100000/m"
+        settings.DOWNLOAD_CONCURRENCY = 100000
+
+
+@pytest.fixture(autouse=True)
 def _administrators_pass_the_second_step(request, monkeypatch):
     """`client.force_login(administrator)` signs in as an administrator who has also typed a
     code: the session is verified with their TOTP device (created for them), as the code page

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import ExportLog
 from common.csv_copy import copy_csv_response, safe_text
+from common.filtering import rows_or_refuse
 from common.spreadsheets import fitting_widths, xlsx_response
 
 from .filters import TraineeFilter, filtered_trainees
@@ -44,7 +45,7 @@ def _filters(params):
 
 
 def _export(params, user, kind):
-    queryset = filtered_trainees(params, user).qs
+    queryset = rows_or_refuse(filtered_trainees(params, user))  # before anything is recorded
     ExportLog.objects.record(
         user=user,
         kind=kind,

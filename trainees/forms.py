@@ -3,10 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.text import PlainTextFormMixin
+
 from .models import Trainee
 
 
-class TraineeForm(forms.ModelForm):
+class TraineeForm(PlainTextFormMixin, forms.ModelForm):
     class Meta:
         model = Trainee
         fields = [

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from common.downloads import throttled_download
 from common.import_pages import ImportUploadForm, discard, stage, staged
 from common.permissions import administrator_required
 
@@ -122,6 +123,7 @@ def trainee_import_confirm(request):
 
 @administrator_required
 @require_GET
+@throttled_download
 def trainee_export_csv(request):
     """The trainee list, with the list page's filters (query string), as CSV."""
     return exports.trainees_csv_response(request.GET, user=request.user)
@@ -129,6 +131,7 @@ def trainee_export_csv(request):
 
 @administrator_required
 @require_GET
+@throttled_download
 def trainee_export_xlsx(request):
     """The trainee list, with the list page's filters (query string), as XLSX."""
     return exports.trainees_xlsx_response(request.GET, user=request.user)

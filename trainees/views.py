@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from common.filtering import rows_or_none
 from common.pagination import KeysetPaginator
 from common.permissions import administrator_required
 
@@ -23,7 +24,7 @@ TRAINEES_PER_PAGE = 50
 def trainee_list(request):
     filterset = filtered_trainees(request.GET, request.user)
     # Next / Previous seek from the neighbouring page's last / first row: fast at any depth.
-    page = KeysetPaginator(filterset.qs, TRAINEES_PER_PAGE).get_page(
+    page = KeysetPaginator(rows_or_none(filterset), TRAINEES_PER_PAGE).get_page(
         request.GET.get("page"), after=request.GET.get("after"), before=request.GET.get("before")
     )
     return render(
