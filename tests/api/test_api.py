@@ -179,11 +179,6 @@ def test_instructors_see_the_trainees_of_their_sessions(world, api):
     assert _all_pages(api("other_instructor"), "/api/v1/enrolments/") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="courses' Enrollment.objects.visible_to does not hide drafts yet (issue 12, item 1, on another branch); "
-    "the API reads only through it and holds no rule of its own",
-)
 def test_draft_results_are_hidden_from_the_trainee_and_other_instructors(world, api):
     draft = world["draft"]
     staff = {row["id"]: row for row in _all_pages(api("instructor"), "/api/v1/enrolments/")}
