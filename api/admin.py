@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from common.admin import AdministratorModelAdmin
+
 from .models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AdministratorModelAdmin):
     list_display = ["name", "user", "scope", "hint", "expires_at", "revoked_at", "last_used_at", "use_count"]
     list_select_related = ["user"]
     readonly_fields = [

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from common.text import PlainTextFormMixin
+
 from .models import ApiToken
 from .services import MAX_DAYS
 
@@ -14,7 +16,7 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{name} ({obj.username})" if name else obj.username
 
 
-class TokenForm(forms.Form):
+class TokenForm(PlainTextFormMixin, forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=100, help_text=_("The integration that will use it, e.g. SEDENA HR.")
     )

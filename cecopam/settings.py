@@ -366,6 +366,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.problems.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Paths whose errors are RFC 9457 problem documents, not pages (common/errors.py).
+PROBLEM_JSON_PATHS = ["/api/"]
 API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/m")  # per token
 API_ANONYMOUS_RATE_LIMIT = env("API_ANONYMOUS_RATE_LIMIT", default="60/m")  # per client address
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=365)

@@ -1,8 +1,8 @@
 """Requests refused before any view sees them."""
 
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .errors import bad_request
 from .filtering import InvalidFilters
 
 
@@ -28,7 +28,7 @@ class RefuseNulBytesMiddleware:
     def __call__(self, request):
         if _has_nul(request):
             message = _("The address holds a NUL character, which no search or filter can hold.")
-            return render(request, "errors/bad_request.html", {"message": message}, status=400)
+            return bad_request(request, message)
         return self.get_response(request)
 
 
@@ -43,6 +43,5 @@ class InvalidFiltersMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, InvalidFilters):
-            context = {"message": exception.message(), "errors": exception.errors}
-            return render(request, "errors/bad_request.html", context, status=400)
+            return bad_request(request, exception.message(), {"errors": exception.errors})
         return None
