@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "trainees",
+    # deployments comes before courses: its seed_demo command (courses' demo, then the
+    # deployments demo) overrides courses' one (Django takes the first app that has it).
+    "deployments",
     "courses",
     "certifications",
 ]
@@ -278,6 +281,15 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-expiry-reminders": {
         "task": "certifications.tasks.requeue_stalled_reminders",
         "schedule": crontab(minute="*/10"),
+    },
+    # Nominees whose certificate lapses before their deployment ends (deployments/reminders.py).
+    "send-deployment-reminders": {
+        "task": "deployments.tasks.send_deployment_reminders",
+        "schedule": crontab(hour=CERT_REMINDER_HOUR, minute=15),
+    },
+    "requeue-stalled-deployment-reminders": {
+        "task": "deployments.tasks.requeue_stalled_deployment_reminders",
+        "schedule": crontab(minute="5-59/10"),
     },
     "expiry-reminder-digest": {
         "task": "certifications.tasks.send_reminder_digest",
