@@ -261,7 +261,9 @@ class DeploymentReminder(models.Model):
         ]
         indexes = [
             # Re-enqueue of claimed-but-unsent reminders.
-            models.Index(fields=["state", "created_at"], name="deployment_reminder_open_idx", condition=~Q(state="sent")),
+            models.Index(
+                fields=["state", "created_at"], name="deployment_reminder_open_idx", condition=~Q(state="sent")
+            ),
         ]
 
     def __str__(self):
@@ -270,9 +272,9 @@ class DeploymentReminder(models.Model):
 
 for _model in (RequirementProfile, Deployment, Nomination):
     pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name=f"{_model.__name__}Event")(_model)
-pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), model_name="LanguageRequirementEvent")(
-    LanguageRequirement
-)
+pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), model_name="LanguageRequirementEvent"
+)(LanguageRequirement)
 # Which certifications a profile requires: the M2M rows' history (added, removed).
 pghistory.track(
     pghistory.InsertEvent(),
