@@ -1,0 +1,274 @@
+"""Deployment pages (administrators only): the deployments with their nominees' readiness, the
+readiness pool (/readiness/) from which people are nominated, and a unit's readiness.
+
+Records are fetched through the models' visible_to(user); readiness always comes from
+deployments/readiness.py (assess for a page of people, pool for everyone).
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.permissions import administrator_required
+from trainees.models import Trainee
+
+from . import exports
+from .forms import DeploymentForm, NominateForm, PoolForm, UnitForm
+from .models import ACTIVE_NOMINATION_STATUSES, Deployment, Nomination
+from .readiness import Readiness, assess, pool
+from .services import nominate, withdraw_nomination
+
+PAGE_SIZE = 50
+ALMOST_READY_SHOWN = 100
+
+
+@administrator_required
+def deployment_list(request):
+    deployments = (
+        Deployment.objects.visible_to(request.user)
+        .select_related("profile")
+        .annotate(standing=Count("nominations", filter=Q(nominations__status__in=ACTIVE_NOMINATION_STATUSES)))
+        .order_by("-starts_on", "code")
+    )
+    status = request.GET.get("status")
+    if status in Deployment.Status.values:
+        deployments = deployments.filter(status=status)
+    page = Paginator(deployments, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "deployments/deployment_list.html",
+        {"page_obj": page, "statuses": Deployment.Status.choices, "status": status},
+    )
+
+
+@administrator_required
+def deployment_create(request):
+    form = DeploymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        deployment = form.save()
+        messages.success(request, _("Deployment %(code)s created.") % {"code": deployment.code})
+        return redirect("deployments:detail", pk=deployment.pk)
+    return render(request, "deployments/deployment_form.html", {"form": form})
+
+
+@administrator_required
+def deployment_edit(request, pk):
+    deployment = get_object_or_404(Deployment.objects.visible_to(request.user), pk=pk)
+    form = DeploymentForm(request.POST or None, instance=deployment)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Deployment %(code)s saved.") % {"code": deployment.code})
+        return redirect("deployments:detail", pk=deployment.pk)
+    return render(request, "deployments/deployment_form.html", {"form": form, "deployment": deployment})
+
+
+def _deployment(request, pk):
+    return get_object_or_404(
+        Deployment.objects.visible_to(request.user).select_related("profile"),
+        pk=pk,
+    )
+
+
+def nominees(deployment, *, today=None):
+    """(nomination, readiness) for every nomination of the deployment, standing ones first, in a
+    fixed number of queries."""
+    nominations = list(
+        Nomination.objects.filter(deployment=deployment)
+        .select_related("trainee__organization", "nominated_by")
+        .order_by("trainee__paternal_surname", "trainee__maternal_surname", "trainee__given_names", "pk")
+    )
+    people = Trainee.objects.filter(nominations__deployment=deployment).select_related("organization")
+    results = {
+        r.trainee.pk: r
+        for r in assess(people, deployment.profile, deployment.starts_on, deployment.ends_on, today=today)
+    }
+    standing = [n for n in nominations if n.status in ACTIVE_NOMINATION_STATUSES]
+    others = [n for n in nominations if n.status not in ACTIVE_NOMINATION_STATUSES]
+    return [(n, results[n.trainee_id]) for n in standing + others]
+
+
+@administrator_required
+def deployment_detail(request, pk):
+    deployment = _deployment(request, pk)
+    rows = nominees(deployment)
+    standing = [row for row in rows if row[0].status in ACTIVE_NOMINATION_STATUSES]
+    pool_query = {
+        "profile": deployment.profile.code,
+        "starts_on": deployment.starts_on.isoformat(),
+        "ends_on": deployment.ends_on.isoformat(),
+        "deployment": deployment.pk,
+    }
+    return render(
+        request,
+        "deployments/deployment_detail.html",
+        {
+            "deployment": deployment,
+            "rows": rows,
+            "standing_count": len(standing),
+            "ready_count": sum(1 for _n, r in standing if r.ready),
+            "pool_query": pool_query,
+            "requirements": list(deployment.profile.required_types.all()),
+            "languages": list(deployment.profile.languages.all()),
+        },
+    )
+
+
+@administrator_required
+@require_POST
+def deployment_nominate(request, pk):
+    deployment = _deployment(request, pk)
+    if not deployment.is_open:
+        messages.error(request, _("This deployment is closed: nobody can be nominated any more."))
+        return redirect("deployments:detail", pk=deployment.pk)
+    form = NominateForm(request.POST, trainees=Trainee.objects.visible_to(request.user))
+    if not form.is_valid():
+        messages.error(request, _("Choose at least one person to nominate."))
+        return redirect("deployments:detail", pk=deployment.pk)
+    made = nominate(
+        deployment=deployment, trainees=form.cleaned_data["trainees"], by=request.user, notes=form.cleaned_data["notes"]
+    )
+    not_ready = [n for n in made if not n.ready_when_nominated]
+    if made:
+        messages.success(
+            request, _("%(count)d nominated for %(code)s.") % {"count": len(made), "code": deployment.code}
+        )
+    else:
+        messages.info(request, _("They were already nominated."))
+    for nomination in not_ready:
+        messages.warning(
+            request,
+            _("%(person)s is not ready: %(warning)s. Their training officer has been told.")
+            % {"person": nomination.trainee.full_name, "warning": nomination.warning},
+        )
+    return redirect("deployments:detail", pk=deployment.pk)
+
+
+@administrator_required
+@require_POST
+def nomination_withdraw(request, pk, nomination_pk):
+    deployment = _deployment(request, pk)
+    nomination = get_object_or_404(
+        Nomination.objects.visible_to(request.user).select_related("trainee"), pk=nomination_pk, deployment=deployment
+    )
+    if withdraw_nomination(nomination=nomination, by=request.user, reason=request.POST.get("reason", "")):
+        messages.success(request, _("%(person)s withdrawn.") % {"person": nomination.trainee.full_name})
+    else:
+        messages.info(request, _("That nomination was no longer standing."))
+    return redirect("deployments:detail", pk=deployment.pk)
+
+
+@administrator_required
+def nominations_export(request, pk, export):
+    deployment = _deployment(request, pk)
+    if export not in ("csv", "xlsx", "pdf"):
+        raise Http404
+    return exports.nominations_response(deployment, nominees(deployment), export, user=request.user)
+
+
+def _pool_context(request):
+    form = PoolForm(request.GET or None)
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    trainees = form.trainees(Trainee.objects.visible_to(request.user))
+    found = pool(data["profile"], data["starts_on"], data["ends_on"], trainees=trainees)
+    return form, found
+
+
+@administrator_required
+def readiness_pool(request):
+    """Who is ready for a profile over a window (and apart, the almost ready), filterable by
+    organization, category, nationality and gender; with `deployment=<id>`, people are
+    nominated from here, several at once."""
+    form, found = _pool_context(request)
+    context = {"form": form}
+    if found is not None:
+        data = form.cleaned_data
+        order = ("paternal_surname", "maternal_surname", "given_names", "pk")
+        page = Paginator(found.ready.select_related("organization").order_by(*order), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        almost_total = found.almost.count()
+        almost = assess(
+            found.almost.select_related("organization").order_by(*order)[:ALMOST_READY_SHOWN],
+            data["profile"],
+            data["starts_on"],
+            data["ends_on"],
+        )
+        deployment = None
+        nominated = set()
+        if data.get("deployment"):
+            deployment = Deployment.objects.visible_to(request.user).filter(pk=data["deployment"]).first()
+            if deployment is not None:
+                nominated = set(
+                    Nomination.objects.filter(deployment=deployment).active().values_list("trainee_id", flat=True)
+                )
+        context.update(
+            {
+                "profile": data["profile"],
+                "starts_on": data["starts_on"],
+                "ends_on": data["ends_on"],
+                "requirements": found.requirements,
+                "page_obj": page,
+                "almost": almost,
+                "almost_total": almost_total,
+                "deployment": deployment,
+                "nominated": nominated,
+            }
+        )
+    return render(request, "deployments/readiness.html", context)
+
+
+@administrator_required
+def readiness_csv(request):
+    form, found = _pool_context(request)
+    if found is None:
+        raise Http404
+    data = form.cleaned_data
+    order = ("paternal_surname", "maternal_surname", "given_names", "pk")
+    ready = [
+        Readiness(trainee=t, starts_on=data["starts_on"], ends_on=data["ends_on"])
+        for t in found.ready.select_related("organization").order_by(*order).iterator(chunk_size=2000)
+    ]
+    almost = assess(
+        found.almost.select_related("organization").order_by(*order),
+        data["profile"],
+        data["starts_on"],
+        data["ends_on"],
+    )
+    parameters = {key: value for key, value in request.GET.items() if value}
+    return exports.readiness_csv_response(ready + almost, user=request.user, parameters=parameters)
+
+
+@administrator_required
+def unit_readiness(request):
+    """A unit's readiness for a profile over a window: how many are ready, how many could be
+    in time (one requirement, renewed by a session before the start), how many not; with names."""
+    form = UnitForm(request.GET or None)
+    context = {"form": form, "today": timezone.localdate()}
+    if form.is_valid():
+        data = form.cleaned_data
+        people = (
+            Trainee.objects.visible_to(request.user)
+            .filter(organization=data["organization"])
+            .exclude(status=Trainee.Status.INACTIVE)
+            .select_related("organization")
+            .order_by("paternal_surname", "maternal_surname", "given_names", "pk")
+        )
+        results = assess(people, data["profile"], data["starts_on"], data["ends_on"])
+        context.update(
+            {
+                "organization": data["organization"],
+                "profile": data["profile"],
+                "ready": [r for r in results if r.ready],
+                "fixable": [r for r in results if r.fixable],
+                "not_ready": [r for r in results if not r.ready and not r.fixable],
+                "total": len(results),
+            }
+        )
+    return render(request, "deployments/unit_readiness.html", context)
