@@ -257,14 +257,15 @@ def _certification_failure(requirement, certificates, starts_on, ends_on):
     return Reason.MISSING, None
 
 
-def assess(trainees, profile, starts_on, ends_on, *, today=None) -> list[Readiness]:
+def assess(trainees, profile, starts_on, ends_on, *, today=None, pool=None) -> list[Readiness]:
     """Readiness of each trainee of the queryset `trainees`, in its order.
 
-    Three queries at most, whatever the number of people: the trainees with one flag per
-    requirement (the SQL of requirements()), their certificates of the failing types (to say
-    why), and the renewal sessions of those types.
+    A fixed number of queries, whatever the number of people: the profile's requirements, the
+    trainees with one flag per requirement (the SQL of requirements()), their certificates of
+    the failing types (to say why), and the renewal sessions of those types. `pool`, a Pool of
+    the same profile and window, saves reading the requirements and renewals again.
     """
-    reqs = requirements(profile, starts_on, ends_on)
+    reqs = pool.requirements if pool is not None else requirements(profile, starts_on, ends_on)
     flags = {_flag(i): ExpressionWrapper(r.check, output_field=BooleanField()) for i, r in enumerate(reqs)}
     people = list(trainees.annotate(**flags)) if flags else list(trainees)
     failing = {person.pk: [r for i, r in enumerate(reqs) if not getattr(person, _flag(i))] for person in people}
@@ -276,7 +277,10 @@ def assess(trainees, profile, starts_on, ends_on, *, today=None) -> list[Readine
             "trainee_id", "type_id", "issued_on", "expires_on", "revoked_at", "superseded_by_id"
         ):
             certificates.setdefault((certificate.trainee_id, certificate.type_id), []).append(certificate)
-    renewal_options = renewals(failing_types.values(), starts_on, ends_on, today=today)
+    if pool is not None:
+        renewal_options = pool.renewals
+    else:
+        renewal_options = renewals(failing_types.values(), starts_on, ends_on, today=today)
 
     result = []
     for person in people:

@@ -199,6 +199,7 @@ def readiness_pool(request):
             data["profile"],
             data["starts_on"],
             data["ends_on"],
+            pool=found,
         )
         deployment = None
         nominated = set()

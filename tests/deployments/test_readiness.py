@@ -134,7 +134,9 @@ def test_next_session_that_renews_in_time(profile, cptm, person):
     )
     course = factories.CourseFactory(grants=cptm)
     # Too late (ends after the start), already started, cancelled: none of these renews in time.
-    factories.CourseSessionFactory(course=course, starts_on=START - timedelta(days=3), ends_on=START + timedelta(days=2))
+    factories.CourseSessionFactory(
+        course=course, starts_on=START - timedelta(days=3), ends_on=START + timedelta(days=2)
+    )
     factories.CourseSessionFactory(course=course, starts_on=TODAY, ends_on=TODAY + timedelta(days=4))
     factories.CourseSessionFactory(
         course=course, starts_on=TODAY + timedelta(days=5), ends_on=TODAY + timedelta(days=9), status="cancelled"
@@ -143,7 +145,11 @@ def test_next_session_that_renews_in_time(profile, cptm, person):
     (failure,) = result.failures
     assert failure.renewal is None and not result.fixable
     good = factories.CourseSessionFactory(
-        course=course, code="CPTM-27-01", starts_on=datetime.date(2027, 1, 11), ends_on=datetime.date(2027, 1, 15), capacity=2
+        course=course,
+        code="CPTM-27-01",
+        starts_on=datetime.date(2027, 1, 11),
+        ends_on=datetime.date(2027, 1, 15),
+        capacity=2,
     )
     result = _check(person, profile)
     (failure,) = result.failures
@@ -160,7 +166,9 @@ def test_a_renewal_whose_certificate_would_lapse_before_the_end_is_not_offered(p
     short = factories.CertificationTypeFactory(code="FIRSTAID", name="First aid", validity_months=6)
     profile = factories.RequirementProfileFactory(code="FPU", role="formed_police_unit", required_types=[short])
     course = factories.CourseFactory(grants=short)
-    factories.CourseSessionFactory(course=course, starts_on=datetime.date(2027, 1, 4), ends_on=datetime.date(2027, 1, 8))
+    factories.CourseSessionFactory(
+        course=course, starts_on=datetime.date(2027, 1, 4), ends_on=datetime.date(2027, 1, 8)
+    )
     (failure,) = readiness(person, profile, START, END, today=TODAY).failures
     assert failure.renewal is None  # 8 Jan + 6 months = 8 Jul, before 31 Aug
 
