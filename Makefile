@@ -62,6 +62,7 @@ test: venv assets services messages
 	@command -v soffice >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 	DEBUG=false SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9') ALLOWED_HOSTS=cecopam.example.mx \
 		$(PY) manage.py check --deploy --fail-level WARNING
@@ -70,6 +71,7 @@ test: venv assets services messages
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: venv
 	$(BIN)/ruff check --fix .

@@ -3,8 +3,6 @@ from django.urls import include, path
 from . import lockouts, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("overview/", views.overview, name="overview"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("accounts/lockouts/", lockouts.lockout_list, name="lockouts"),

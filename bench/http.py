@@ -110,7 +110,7 @@ def _wait_until_up(base, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310 (loopback)
+            with urllib.request.urlopen(base + "/healthz", timeout=2):
                 return
         except OSError:
             time.sleep(0.2)
@@ -118,8 +118,8 @@ def _wait_until_up(base, timeout=30):
 
 
 def _get(url, cookie):
-    request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310 (loopback)
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, response.read().decode()
 
 
@@ -135,7 +135,7 @@ def _wrk(url, script, duration):
         str(script),
         url,
     ]
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise RuntimeError(f"wrk failed: {completed.stdout}{completed.stderr}")
     output = completed.stdout
@@ -172,7 +172,7 @@ def measure_http(*, database_url, duration=5, warmup=2, out=print):
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [
             str(gunicorn),
             "cecopam.wsgi:application",

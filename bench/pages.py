@@ -213,11 +213,11 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     run("trainee_list_next_to_last", lambda: administrator.get(f"{list_url}?{next_query}"), _expect(200))
     run("session_list", lambda: administrator.get(reverse("courses:session-list")), _expect(200))
     run("expiring_report", lambda: administrator.get(reverse("certifications:expiring")), _expect(200))
-    detail_url = reverse("trainees:detail", args=[busiest.pk])
+    detail_url = reverse("reports:trainee", args=[busiest.pk])
     run("trainee_detail", lambda: administrator.get(detail_url), _expect(200, busiest.service_number))
     trainee_client = Client()
     trainee_client.force_login(account.user)
-    me_url = reverse("trainees:me")
+    me_url = reverse("reports:me")
     run("me", lambda: trainee_client.get(me_url), _expect(200, account.service_number))
     run(
         "trainee_detail_first_visit",

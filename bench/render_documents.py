@@ -90,7 +90,9 @@ def main():
             ),
             (
                 "transcript, whole request",
-                measure(lambda: client.get(reverse("trainees:transcript", args=[trainee.pk])), max(args.runs // 2, 1)),
+                measure(
+                    lambda: client.get(reverse("certifications:transcript", args=[trainee.pk])), max(args.runs // 2, 1)
+                ),
             ),
         ]
         transaction.set_rollback(True)

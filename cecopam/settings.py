@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "deployments",
     "courses",
     "certifications",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "common.permissions.roles",
             ],
+            "builtins": ["common.templatetags.links"],
         },
     },
 ]
@@ -103,7 +105,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "reports:home"
+# Pages composed by reports/ (layer 5) that lower layers link to, by name (common/links.py).
+PAGE_LINKS = {
+    "own-record": "reports:me",
+    "trainee-record": "reports:trainee",
+    "trainee-history": "reports:trainee-history",
+    "session-history": "reports:session-history",
+}
 LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_HASHERS = [

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -11,7 +12,7 @@ from trainees.models import Organization
 
 from .models import CertificationType, ExpiryReminder
 
-DEFAULT_WINDOW_DAYS = 90
+DEFAULT_WINDOW_DAYS = settings.CERT_EXPIRING_SOON_DAYS
 MAX_WINDOW_DAYS = 3650
 NO_REMINDER = "none"
 

@@ -4,6 +4,7 @@ Writes (issue, revoke, supersede) live in certifications/services.py; the remind
 in certifications/reminders.py.
 """
 
+import datetime
 import secrets
 from datetime import timedelta
 
@@ -79,8 +80,18 @@ class CertificationQuerySet(models.QuerySet):
             Q(expires_on__isnull=True) | Q(expires_on__gte=day)
         )
 
-    def expiring_between(self, start, end):
+    def expiring_between(self, start: datetime.date, end: datetime.date) -> "CertificationQuerySet":
         return self.current().filter(expires_on__gte=start, expires_on__lte=end)
+
+    def expiring_soon(self, today: datetime.date) -> "CertificationQuerySet":
+        """Current certifications that expire within settings.CERT_EXPIRING_SOON_DAYS of `today`."""
+        return self.expiring_between(today, today + timedelta(days=settings.CERT_EXPIRING_SOON_DAYS))
+
+    def lapsed_recently(self, today: datetime.date) -> "CertificationQuerySet":
+        """Current certifications that expired within the last settings.CERT_EXPIRING_SOON_DAYS."""
+        return self.expiring_between(
+            today - timedelta(days=settings.CERT_EXPIRING_SOON_DAYS), today - timedelta(days=1)
+        )
 
     def due_for_reminder(self, today, *, stages=None, grace_days=None):
         """Current certifications owed a reminder on `today`, annotated with `reminder_stage`.
@@ -239,11 +250,11 @@ class Certification(models.Model):
     def get_state_display(self):
         return self.State(self.state()).label
 
-    @property
-    def days_left(self):
+    def days_left(self, today: datetime.date) -> int | None:
+        """Days from `today` to the expiry date (negative once expired); None if it never expires."""
         if self.expires_on is None:
             return None
-        return (self.expires_on - timezone.localdate()).days
+        return (self.expires_on - today).days
 
 
 class ExpiryReminderQuerySet(models.QuerySet):
@@ -335,10 +346,6 @@ class ExpiryReminder(models.Model):
 
     def __str__(self):
         return f"{self.certification.code} — {self.stage} d"
-
-    @property
-    def needs_attention(self):
-        return self.state in (self.State.FAILING, self.State.UNDELIVERABLE)
 
 
 pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="CertificationEvent")(Certification)

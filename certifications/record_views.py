@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,10 +17,6 @@ from trainees.models import Trainee
 from . import services
 from .forms import ExternalCertificationForm, RevokeForm
 from .models import Certification
-
-
-def _record_url(trainee):
-    return reverse("trainees:detail", args=[trainee.pk])
 
 
 @administrator_required
@@ -47,14 +42,13 @@ def external_new(request, trainee_pk=None):
             expires_on=data["expires_on"],
             issuer=data["issuer"],
             scan=data["scan"],
-            by=request.user,
         )
         messages.success(
             request,
             _("%(certification)s from %(issuer)s recorded for %(name)s.")
             % {"certification": certification.type.name, "issuer": certification.issuer, "name": trainee.full_name},
         )
-        return redirect(_record_url(trainee))
+        return redirect(trainee)
     return render(request, "certifications/external_form.html", {"form": form, "trainee": trainee})
 
 
@@ -79,7 +73,7 @@ def revoke(request, pk):
                 request,
                 _("Certification %(code)s revoked.") % {"code": certification.code},
             )
-            return redirect(_record_url(certification.trainee))
+            return redirect(certification.trainee)
     return render(request, "certifications/revoke_form.html", {"form": form, "certification": certification})
 
 

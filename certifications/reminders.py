@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.links import page_url
 from common.permissions import ADMINISTRATORS
 from courses.models import CourseSession
 
@@ -184,10 +185,10 @@ def build_reminder_message(reminder, *, today, to, cc, connection=None):
         "reminder": reminder,
         "certification": certification,
         "trainee": trainee,
-        "days_left": (certification.expires_on - today).days,
+        "days_left": certification.days_left(today),
         "sessions": renewal_sessions(certification.type, today),
         "contact_email": settings.CERT_REMINDER_CONTACT_EMAIL,
-        "record_url": settings.SITE_URL + reverse("trainees:me"),
+        "record_url": settings.SITE_URL + page_url("own-record"),
     }
     return build_message(
         "expiry_reminder",

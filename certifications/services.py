@@ -4,6 +4,10 @@ Called by courses.services when a session is finalized, by the admin and by the 
 record external certifications. Nothing here calls back into courses.
 """
 
+import datetime
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,12 +15,22 @@ from django.utils.translation import gettext as _
 
 from trainees.models import Trainee
 
-from .models import Certification
+if TYPE_CHECKING:
+    from courses.models import Enrollment
+
+from .models import Certification, CertificationType
 
 
 @transaction.atomic
 def issue_certification(
-    *, trainee, type, issued_on, enrollment=None, expires_on=None, issuer="", scan=None, by=None
+    *,
+    trainee: Trainee,
+    type: CertificationType,
+    issued_on: datetime.date,
+    enrollment: "Enrollment | None" = None,
+    expires_on: datetime.date | None = None,
+    issuer: str = "",
+    scan=None,
 ) -> Certification:
     """Issue a certification and keep one current certificate per person and type.
 
@@ -51,7 +65,7 @@ def issue_certification(
 
 
 @transaction.atomic
-def revoke_certification(*, certification, reason, by) -> Certification:
+def revoke_certification(*, certification: Certification, reason: str, by: AbstractBaseUser) -> Certification:
     """Revoke a certification with a reason (kept in its history).
 
     Guarantees: a revoked certificate gets no reminders and verifies as revoked; the

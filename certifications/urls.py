@@ -5,6 +5,8 @@ from . import documents_views, record_views, views
 app_name = "certifications"
 
 urlpatterns = [
+    path("me/transcript.pdf", documents_views.my_transcript, name="my-transcript"),
+    path("trainees/<int:pk>/transcript.pdf", documents_views.trainee_transcript, name="transcript"),
     path("certifications/expiring/", views.expiring, name="expiring"),
     # Documents, external certifications and revocation (certifications/documents_views.py, record_views.py).
     path("certifications/<int:pk>/certificate.pdf", documents_views.certificate_pdf, name="certificate"),

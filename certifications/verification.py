@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from common.clients import client_ip
+from common.errors import too_many_requests
 
 from .forms import VerifySearchForm
 from .models import CODE_GROUP_LENGTH, CODE_GROUPS, Certification, normalize_code
@@ -68,9 +69,7 @@ def rate_limited(request):
 
 def _rate_limited_response(request):
     _limit, period = parse_rate(settings.VERIFY_RATE_LIMIT)
-    response = render(request, "certifications/verify_rate_limited.html", status=429)
-    response["Retry-After"] = str(period)
-    return response
+    return too_many_requests(request, retry_after=period, template="certifications/verify_rate_limited.html")
 
 
 def _not_found_response(request):

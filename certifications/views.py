@@ -70,7 +70,7 @@ def expiring(request):
 
     page = Paginator(certifications, PAGE_SIZE).get_page(request.GET.get("page"))
     for certification in page:
-        certification.days_left_on_page = (certification.expires_on - today).days
+        certification.days_left_on_page = certification.days_left(today)
         certification.reminder_label = reminder_label(certification.last_reminder_state)
         certification.reminder_badge = REMINDER_BADGES.get(certification.last_reminder_state, "text-bg-light")
 
@@ -135,7 +135,7 @@ def _export(certifications, export, today):
                 certification.code,
                 certification.issued_on,
                 certification.expires_on,
-                (certification.expires_on - today).days,
+                certification.days_left(today),
                 certification.last_reminder_stage,
                 labels.get(certification.last_reminder_state, certification.last_reminder_state),
                 certification.last_reminder_sent_at,

@@ -22,7 +22,7 @@ import tempfile
 import time
 
 from django.db import connection
-from django.db.models import CharField, Func, TextField
+from django.db.models import Func, TextField
 from django.http import FileResponse
 
 from .spreadsheets import CSV_CONTENT_TYPE, FORMULA_PREFIXES, safe_cell
@@ -50,10 +50,6 @@ def safe_text(expression):
     return SafeCell(expression)
 
 
-def is_text(field):
-    return isinstance(field, CharField | TextField)
-
-
 class _CsvFile(FileResponse):
     block_size = BLOCK_SIZE
 
@@ -71,7 +67,7 @@ def copy_csv_response(header, queryset, filename):
     """A CSV download of `queryset` (a values_list() whose every text column went through
     safe_text()), written by PostgreSQL, after a header row of `header`."""
     statement = copy_sql(queryset)
-    output = tempfile.TemporaryFile()  # noqa: SIM115  closed by the response
+    output = tempfile.TemporaryFile()
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow([safe_cell(str(name)) for name in header])
     output.write(("\ufeff" + head.getvalue()).encode())

@@ -140,7 +140,7 @@ def xlsx_response(header, rows, filename, *, title="Sheet", widths=None, date_co
                 cell.number_format = "yyyy-mm-dd"
                 cells[index] = cell
         sheet.append(cells)
-    output = tempfile.TemporaryFile()  # noqa: SIM115  closed by FileResponse
+    output = tempfile.TemporaryFile()
     workbook.save(output)
     output.seek(0)
     return FileResponse(output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)

@@ -649,7 +649,7 @@ def _seed_sessions(*, today, courses, types, trainees, demo, users, admin):
             chosen.insert(0, demo)
         enrollments = [enroll(session=session, trainee=t, by=admin) for t in chosen]
         for enrollment in enrollments[-spec.withdraw :] if spec.withdraw else []:
-            withdraw(enrollment=enrollment, by=admin)
+            withdraw(enrollment=enrollment)
         seated = list(session.enrollments.filter(status=Enrollment.Status.ENROLLED).order_by("id"))
 
         if past:

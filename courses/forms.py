@@ -116,7 +116,7 @@ class SessionForm(NamedInputsMixin, forms.ModelForm):
         status = self.fields["status"]
         if instance.pk and instance.is_finalized:
             # Certificates were issued from these values: they change only after a reopen.
-            for name in ("course", "starts_on", "ends_on", "capacity", "status"):
+            for name in instance.frozen_fields:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("The session is finalized: reopen it to change this.")
         else:

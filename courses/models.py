@@ -152,17 +152,23 @@ class CourseSession(models.Model):
     def __str__(self):
         return f"{self.code} — {self.course.title}"
 
+    # Certificates are issued from these values when the session is finalized: they change only
+    # after the session is reopened (forms, services and the admin ask `frozen_fields`).
+    FROZEN_WHEN_FINALIZED = ("course", "starts_on", "ends_on", "capacity", "status")
+
     @property
-    def is_finalized(self):
+    def is_finalized(self) -> bool:
         return self.status == self.Status.FINALIZED
 
-    def period(self, today=None):
-        today = today or timezone.localdate()
-        if self.starts_on > today:
-            return "upcoming"
-        if self.ends_on < today:
-            return "past"
-        return "running"
+    @property
+    def takes_changes(self) -> bool:
+        """Whether enrolments, results and finalizing are still possible (not finalized or cancelled)."""
+        return self.status not in (self.Status.FINALIZED, self.Status.CANCELLED)
+
+    @property
+    def frozen_fields(self) -> tuple[str, ...]:
+        """The fields that cannot change until the session is reopened."""
+        return self.FROZEN_WHEN_FINALIZED if self.is_finalized else ()
 
 
 class EnrollmentQuerySet(models.QuerySet):

@@ -80,7 +80,7 @@ def enroll(*, session, trainee, by, override_prerequisites=False, override_reaso
     trainee may enrol again (the same row is reused, its history kept).
     """
     session = _lock(session)
-    if session.status in (CourseSession.Status.FINALIZED, CourseSession.Status.CANCELLED):
+    if not session.takes_changes:
         raise ValidationError(
             _("This session is %(status)s: it takes no enrolments.") % {"status": session.get_status_display()}
         )
@@ -121,7 +121,7 @@ def enroll(*, session, trainee, by, override_prerequisites=False, override_reaso
 
 
 @transaction.atomic
-def withdraw(*, enrollment, by) -> list[Enrollment]:
+def withdraw(*, enrollment: Enrollment) -> list[Enrollment]:
     """Withdraw a trainee from a session; the freed seat goes to the first waitlisted trainee.
 
     Returns the enrolments promoted from the waitlist. Nothing is deleted.
@@ -138,7 +138,7 @@ def withdraw(*, enrollment, by) -> list[Enrollment]:
 
 
 @transaction.atomic
-def change_capacity(*, session, capacity, by) -> list[Enrollment]:
+def change_capacity(*, session: CourseSession, capacity: int) -> list[Enrollment]:
     """Set a session's capacity; added seats are filled from the waitlist. Returns the promoted."""
     if capacity is None or capacity < 1:
         raise ValidationError({"capacity": _("A session needs at least one seat.")})
@@ -146,6 +146,29 @@ def change_capacity(*, session, capacity, by) -> list[Enrollment]:
     session.capacity = capacity
     session.save(update_fields=["capacity"])
     return _fill_seats_from_waitlist(session)
+
+
+@transaction.atomic
+def update_session(*, session: CourseSession, changes: dict, instructors=None) -> list[Enrollment]:
+    """Apply `changes` (field name → new value) to a session, and set its instructors when given.
+
+    Guarantees: a finalized session's frozen fields (CourseSession.FROZEN_WHEN_FINALIZED) do not
+    change until it is reopened (a ValidationError names them); a capacity change goes through
+    change_capacity, so added seats are filled from the waitlist in order. Returns the trainees
+    promoted from the waitlist.
+    """
+    stored = _lock(session)
+    changed = {name: value for name, value in changes.items() if getattr(stored, name) != value}
+    if frozen := [name for name in changed if name in stored.frozen_fields]:
+        raise ValidationError({name: _("The session is finalized: reopen it to change this.") for name in frozen})
+    capacity = changed.pop("capacity", None)
+    for name, value in changed.items():
+        setattr(stored, name, value)
+    if changed:
+        stored.save(update_fields=list(changed))
+    if instructors is not None:
+        stored.instructors.set(instructors)
+    return change_capacity(session=stored, capacity=capacity) if capacity is not None else []
 
 
 def can_record_results(user, session) -> bool:
@@ -254,7 +277,7 @@ def finalize_session(*, session, by) -> FinalizeOutcome:
         if passes and grants is not None and not enrollment.live:
             outcome.issued.append(
                 issue_certification(
-                    trainee=enrollment.trainee, type=grants, issued_on=session.ends_on, enrollment=enrollment, by=by
+                    trainee=enrollment.trainee, type=grants, issued_on=session.ends_on, enrollment=enrollment
                 )
             )
         elif not passes:

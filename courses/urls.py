@@ -1,7 +1,5 @@
 from django.urls import path
 
-from cecopam import history_views
-
 from . import views
 
 app_name = "courses"
@@ -25,7 +23,6 @@ urlpatterns = [
     path("sessions/<int:pk>/results/", views.session_results, name="session-results"),
     path("sessions/<int:pk>/finalize/", views.session_finalize, name="session-finalize"),
     path("sessions/<int:pk>/reopen/", views.session_reopen, name="session-reopen"),
-    path("sessions/<int:pk>/history/", history_views.session_history, name="session-history"),
     path("sessions/<int:pk>/roster.csv", views.roster_csv, name="roster-csv"),
     path("sessions/<int:pk>/roster.xlsx", views.roster_xlsx, name="roster-xlsx"),
     path("sessions/<int:pk>/roster.pdf", views.roster_pdf, name="roster-pdf"),

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
@@ -160,19 +159,18 @@ def session_edit(request, pk):
     stored = {"code": session.code, "capacity": session.capacity}
     form = SessionForm(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
-        capacity = form.cleaned_data["capacity"]
-        with transaction.atomic():
-            session = form.save(commit=False)
-            # Everything but the capacity, which only the service changes (it locks the session
-            # and moves the waitlist up).
-            session.save(update_fields=["course", "code", "starts_on", "ends_on", "location", "status"])
-            form.save_m2m()
-            promoted = []
-            if capacity != stored["capacity"]:
-                promoted = services.change_capacity(session=session, capacity=capacity, by=request.user)
-        messages.success(request, _("Session %(code)s saved.") % {"code": session.code})
-        _announce_promoted(request, promoted)
-        return redirect("courses:session-detail", pk=session.pk)
+        data = dict(form.cleaned_data)
+        instructors = data.pop("instructors")
+        try:
+            promoted = services.update_session(
+                session=CourseSession.objects.get(pk=session.pk), changes=data, instructors=instructors
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Session %(code)s saved.") % {"code": data["code"]})
+            _announce_promoted(request, promoted)
+            return redirect("courses:session-detail", pk=session.pk)
     return render(request, "courses/session_form.html", {"form": form, "session": session, "stored": stored})
 
 
@@ -230,7 +228,7 @@ def _session_context(request, session, **extra):
     enrolled = sorted((e for e in rows if e.status == Enrollment.Status.ENROLLED), key=by_name)
     waitlist = [e for e in rows if e.status == Enrollment.Status.WAITLISTED]  # first come, first served
     withdrawn = sorted((e for e in rows if e.status == Enrollment.Status.WITHDRAWN), key=by_name)
-    open_for_changes = session.status not in (CourseSession.Status.FINALIZED, CourseSession.Status.CANCELLED)
+    open_for_changes = session.takes_changes
     q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH] if administrator else ""
     search_results, more_results = (
         _search_trainees(request, session, q) if administrator and open_for_changes else ([], False)
@@ -352,7 +350,7 @@ def enrollment_withdraw(request, pk, enrollment_pk):
         messages.info(request, _("%(name)s was already withdrawn.") % {"name": enrollment.trainee.full_name})
         return redirect("courses:session-detail", pk=session.pk)
     try:
-        promoted = services.withdraw(enrollment=enrollment, by=request.user)
+        promoted = services.withdraw(enrollment=enrollment)
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
@@ -451,7 +449,7 @@ def session_results(request, pk):
                 return redirect("courses:session-results", pk=session.pk)
     else:
         formset = ResultsFormSet(enrollments=enrollments, course=session.course, read_only=read_only)
-    open_for_changes = session.status not in (CourseSession.Status.FINALIZED, CourseSession.Status.CANCELLED)
+    open_for_changes = session.takes_changes
     return render(
         request,
         "courses/session_results.html",

@@ -50,6 +50,6 @@ def notify_training_officers(nomination_ids, *, connection=None) -> int:
         try:
             message.send()
             sent += 1
-        except Exception:  # noqa: BLE001  recorded on the nomination already; logged for the operators
+        except Exception:
             logger.exception("Nomination warning for nomination %s not sent", nomination.pk)
     return sent

@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from certifications.emails import build_message
 from certifications.models import Certification
 from certifications.reminders import recipients_for
+from common.links import page_url
 
 from .models import ACTIVE_NOMINATION_STATUSES, OPEN_DEPLOYMENT_STATUSES, DeploymentReminder
 from .readiness import renewals
@@ -133,7 +133,7 @@ def build_reminder_message(reminder, *, today, to, cc, connection=None):
             "trainee": trainee,
             "renewal": renewal,
             "contact_email": settings.CERT_REMINDER_CONTACT_EMAIL,
-            "record_url": settings.SITE_URL + reverse("trainees:me"),
+            "record_url": settings.SITE_URL + page_url("own-record"),
         },
         to=to,
         cc=cc,

@@ -25,8 +25,8 @@ NOT_ALLOWED = 405  # the URL only takes POST; GET is refused whoever asks
 
 ACCESS = {
     #                                 anonymous, owner, other trainee, instructor, other instructor, administrator
-    "home": (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED),
-    "overview": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:home": (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED),
+    "reports:overview": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "healthz": (OK, OK, OK, OK, OK, OK),
     "set_language": (NOT_ALLOWED,) * 6,
     "lockouts": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -39,18 +39,18 @@ ACCESS = {
     "password_reset_done": (OK,) * 6,
     "password_reset_confirm": (OK,) * 6,  # an invalid link says so, whoever asks
     "password_reset_complete": (OK,) * 6,
-    "trainees:me": (LOGIN, OK, OK, OK, OK, OK),
-    "trainees:my-transcript": (LOGIN, OK, OK, GONE, GONE, GONE),
+    "reports:me": (LOGIN, OK, OK, OK, OK, OK),
+    "certifications:my-transcript": (LOGIN, OK, OK, GONE, GONE, GONE),
     "trainees:list": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "trainees:create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    "trainees:detail": (LOGIN, OK, GONE, OK, GONE, OK),
+    "reports:trainee": (LOGIN, OK, GONE, OK, GONE, OK),
     "trainees:edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    "trainees:history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:trainee-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "trainees:import": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "trainees:import-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "trainees:export-csv": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "trainees:export-xlsx": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    "trainees:transcript": (LOGIN, OK, GONE, FORBIDDEN, GONE, OK),
+    "certifications:transcript": (LOGIN, OK, GONE, FORBIDDEN, GONE, OK),
     "courses:course-list": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
     "courses:course-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:course-detail": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
@@ -65,7 +65,7 @@ ACCESS = {
     "courses:session-results": (LOGIN, GONE, GONE, OK, GONE, OK),
     "courses:session-finalize": (LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "courses:session-reopen": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
-    "courses:session-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:session-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:roster-csv": (LOGIN, GONE, GONE, OK, GONE, OK),
     "courses:roster-xlsx": (LOGIN, GONE, GONE, OK, GONE, OK),
     "courses:roster-pdf": (LOGIN, GONE, GONE, OK, GONE, OK),
@@ -127,10 +127,11 @@ def world(db, django_db_blocker):
     nomination = factories.NominationFactory(trainee=cast["owner"].trainee)
     kwargs = {
         "deployments:withdraw": {"pk": nomination.deployment_id, "nomination_pk": nomination.pk},
-        "trainees:detail": {"pk": cast["owner"].trainee.pk},
+        "reports:trainee": {"pk": cast["owner"].trainee.pk},
         "trainees:edit": {"pk": cast["owner"].trainee.pk},
-        "trainees:history": {"pk": cast["owner"].trainee.pk},
-        "trainees:transcript": {"pk": cast["owner"].trainee.pk},
+        "reports:trainee-history": {"pk": cast["owner"].trainee.pk},
+        "reports:session-history": {"pk": session.pk},
+        "certifications:transcript": {"pk": cast["owner"].trainee.pk},
         "courses:course-detail": {"pk": session.course.pk},
         "courses:course-edit": {"pk": session.course.pk},
         "courses:enrollment-withdraw": {"pk": session.pk, "enrollment_pk": enrollment.pk},
@@ -147,6 +148,7 @@ def world(db, django_db_blocker):
         elif name.startswith("certifications:") and name not in (
             "certifications:expiring",
             "certifications:external-new",
+            "certifications:my-transcript",
         ):
             kwargs.setdefault(name, {"pk": certification.pk})
         elif name in ("deployments:detail", "deployments:edit", "deployments:nominate") or name.startswith(

@@ -126,7 +126,7 @@ def test_administrator_sees_and_unlocks_a_locked_username(admin_user, trainee_us
     admin = _client()
     admin.force_login(admin_user)
 
-    assert reverse("lockouts") in admin.get(reverse("overview")).content.decode()  # found from the overview
+    assert reverse("lockouts") in admin.get(reverse("reports:overview")).content.decode()  # found from the overview
     page = admin.get(reverse("lockouts"))
     assert page.status_code == 200
     assert re.search(r"<td>trainee1</td>\s*<td>\d+</td>", page.content.decode())
@@ -200,11 +200,11 @@ def pages(admin_user, trainee_user):
     return [
         anonymous.get(reverse("login")),
         anonymous.get(reverse("password_reset")),
-        admin.get(reverse("overview")),
+        admin.get(reverse("reports:overview")),
         admin.get(reverse("password_change")),
         admin.get(reverse("lockouts")),
-        admin.get(reverse("courses:session-history", args=[session.pk])),
-        admin.get(reverse("trainees:history", args=[trainee_user.trainee.pk])),
+        admin.get(reverse("reports:session-history", args=[session.pk])),
+        admin.get(reverse("reports:trainee-history", args=[trainee_user.trainee.pk])),
     ]
 
 
@@ -274,7 +274,7 @@ def test_session_cookie_is_http_only_and_expires_after_inactivity(trainee_user):
     session = Session.objects.get(session_key=cookie.value)
     session.expire_date = timezone.now() + timedelta(seconds=30)
     session.save()
-    renewed = client.get(reverse("home"))
+    renewed = client.get(reverse("reports:home"))
     assert renewed.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.SESSION_COOKIE_AGE
     assert Session.objects.get(session_key=cookie.value).expire_date > timezone.now() + timedelta(
         seconds=settings.SESSION_COOKIE_AGE - 60
@@ -282,7 +282,7 @@ def test_session_cookie_is_http_only_and_expires_after_inactivity(trainee_user):
 
     # After the idle timeout the session is gone: the next request asks to sign in again.
     Session.objects.filter(session_key=cookie.value).update(expire_date=timezone.now() - timedelta(seconds=1))
-    expired = client.get(reverse("home"))
+    expired = client.get(reverse("reports:home"))
     assert expired.status_code == 302
     assert expired["Location"].startswith(reverse("login"))
 

@@ -21,8 +21,8 @@ def test_search_text_is_unaccented_and_lowercase(db):
 
 def test_home_sends_each_role_to_its_page(client, admin_user, instructor, trainee_user):
     client.force_login(admin_user)
-    assert client.get(reverse("home"))["Location"] == reverse("overview")
+    assert client.get(reverse("reports:home"))["Location"] == reverse("reports:overview")
     client.force_login(instructor)
-    assert client.get(reverse("home"))["Location"] == reverse("courses:session-list")
+    assert client.get(reverse("reports:home"))["Location"] == reverse("courses:session-list")
     client.force_login(trainee_user)
-    assert client.get(reverse("home"))["Location"] == reverse("trainees:me")
+    assert client.get(reverse("reports:home"))["Location"] == reverse("reports:me")

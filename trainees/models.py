@@ -10,6 +10,7 @@ from django.db.models import F, Q, TextField
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from common.links import page_url
 from common.permissions import is_administrator, is_instructor
 
 
@@ -158,6 +159,10 @@ class Trainee(models.Model):
 
     def __str__(self):
         return f"{self.full_name} ({self.service_number})"
+
+    def get_absolute_url(self):
+        # The record page shows every app's data and is composed in reports/ (common/links.py).
+        return page_url("trainee-record", self.pk)
 
     @property
     def surnames(self):

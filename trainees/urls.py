@@ -1,18 +1,13 @@
 from django.urls import path
 
-from cecopam import history_views
-
 from . import import_views, views
 
 app_name = "trainees"
 
 urlpatterns = [
-    path("me/", views.me, name="me"),
     path("trainees/", views.trainee_list, name="list"),
     path("trainees/new/", views.trainee_create, name="create"),
-    path("trainees/<int:pk>/", views.trainee_detail, name="detail"),
     path("trainees/<int:pk>/edit/", views.trainee_edit, name="edit"),
-    path("trainees/<int:pk>/history/", history_views.trainee_history, name="history"),
     path("trainees/import/", import_views.trainee_import, name="import"),
     path("trainees/import/confirm/", import_views.trainee_import_confirm, name="import-confirm"),
     path("trainees/export.csv", import_views.trainee_export_csv, name="export-csv"),

@@ -232,7 +232,7 @@ def test_my_transcript_lists_courses_with_results_and_certifications_with_state(
         issuer="UNITAR",
     )
     client.force_login(trainee_user)
-    response = client.get(reverse("trainees:my-transcript"))
+    response = client.get(reverse("certifications:my-transcript"))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -257,7 +257,7 @@ def test_my_transcript_lists_courses_with_results_and_certifications_with_state(
 def test_transcript_pages_are_dated_and_numbered_n_of_m(client, trainee_user, holder):
     transcript_fixture(holder, courses=40)
     client.force_login(trainee_user)
-    text = pdf_text(client.get(reverse("trainees:my-transcript")).content)
+    text = pdf_text(client.get(reverse("certifications:my-transcript")).content)
 
     pages = [(int(n), int(m)) for n, m in re.findall(r"Page (\d+) of (\d+)", text)]
     total = pages[0][1]
@@ -268,7 +268,7 @@ def test_transcript_pages_are_dated_and_numbered_n_of_m(client, trainee_user, ho
 
 def test_transcript_query_count_does_not_grow_with_courses(client, trainee_user, holder):
     client.force_login(trainee_user)
-    url = reverse("trainees:my-transcript")
+    url = reverse("certifications:my-transcript")
     transcript_fixture(holder, courses=2)
     client.get(url)  # warm the session and the role cache
     with CaptureQueriesContext(connection) as small:
@@ -283,39 +283,39 @@ def test_transcript_query_count_does_not_grow_with_courses(client, trainee_user,
 
 def test_administrator_downloads_any_trainees_transcript(client, admin_user, holder, certification):
     client.force_login(admin_user)
-    response = client.get(reverse("trainees:transcript", args=[holder.pk]))
+    response = client.get(reverse("certifications:transcript", args=[holder.pk]))
     assert response.status_code == 200
     assert "María José Núñez Ibáñez" in pdf_text(response.content)
 
 
 def test_holder_may_use_the_trainee_url_for_their_own_transcript(client, trainee_user, holder):
     client.force_login(trainee_user)
-    assert client.get(reverse("trainees:transcript", args=[holder.pk])).status_code == 200
+    assert client.get(reverse("certifications:transcript", args=[holder.pk])).status_code == 200
 
 
 def test_another_trainee_cannot_get_a_transcript(client, other_trainee_user, holder):
     client.force_login(other_trainee_user)
-    assert client.get(reverse("trainees:transcript", args=[holder.pk])).status_code == 404
+    assert client.get(reverse("certifications:transcript", args=[holder.pk])).status_code == 404
 
 
 def test_instructor_who_teaches_the_trainee_cannot_print_the_transcript(client, instructor, holder, certification):
     certification.enrollment.session.instructors.add(instructor)
     client.force_login(instructor)
-    assert client.get(reverse("trainees:transcript", args=[holder.pk])).status_code == 403
+    assert client.get(reverse("certifications:transcript", args=[holder.pk])).status_code == 403
 
 
 def test_instructor_who_does_not_teach_the_trainee_gets_not_found(client, other_instructor, holder, certification):
     client.force_login(other_instructor)
-    assert client.get(reverse("trainees:transcript", args=[holder.pk])).status_code == 404
+    assert client.get(reverse("certifications:transcript", args=[holder.pk])).status_code == 404
 
 
 def test_my_transcript_without_a_trainee_record_is_not_found(client, admin_user):
     client.force_login(admin_user)
-    assert client.get(reverse("trainees:my-transcript")).status_code == 404
+    assert client.get(reverse("certifications:my-transcript")).status_code == 404
 
 
 def test_transcript_asks_an_anonymous_visitor_to_sign_in(client, holder):
-    for url in (reverse("trainees:my-transcript"), reverse("trainees:transcript", args=[holder.pk])):
+    for url in (reverse("certifications:my-transcript"), reverse("certifications:transcript", args=[holder.pk])):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
@@ -351,13 +351,13 @@ def test_rendering_cost_is_measured(holder, certification, capsys):
 
 def test_record_pages_link_to_the_documents(client, admin_user, trainee_user, holder, certification):
     client.force_login(admin_user)
-    body = client.get(reverse("trainees:detail", args=[holder.pk])).content.decode()
+    body = client.get(reverse("reports:trainee", args=[holder.pk])).content.decode()
     assert reverse("certifications:certificate", args=[certification.pk]) in body
-    assert reverse("trainees:transcript", args=[holder.pk]) in body
+    assert reverse("certifications:transcript", args=[holder.pk]) in body
     assert reverse("certifications:revoke", args=[certification.pk]) in body
 
     client.force_login(trainee_user)
-    body = client.get(reverse("trainees:me")).content.decode()
+    body = client.get(reverse("reports:me")).content.decode()
     assert reverse("certifications:certificate", args=[certification.pk]) in body
-    assert reverse("trainees:my-transcript") in body
+    assert reverse("certifications:my-transcript") in body
     assert reverse("certifications:revoke", args=[certification.pk]) not in body

@@ -58,7 +58,7 @@ def test_administrator_records_an_external_certification_with_its_scan(
     response = client.post(new_url(holder), form_data(certification_type))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("trainees:detail", args=[holder.pk])
+    assert response["Location"] == reverse("reports:trainee", args=[holder.pk])
     certification = Certification.objects.get(trainee=holder)
     assert certification.is_external
     assert certification.issuer == "UNITAR"
@@ -231,7 +231,7 @@ def test_record_shows_the_external_certification_marked_with_its_scan_and_no_cer
 ):
     for user in (admin_user, trainee_user):
         client.force_login(user)
-        url = reverse("trainees:detail", args=[external.trainee_id]) if user == admin_user else reverse("trainees:me")
+        url = reverse("reports:trainee", args=[external.trainee_id]) if user == admin_user else reverse("reports:me")
         body = client.get(url).content.decode()
         assert "External" in body and "UNITAR" in body
         assert reverse("certifications:scan", args=[external.pk]) in body

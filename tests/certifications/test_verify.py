@@ -264,7 +264,7 @@ def test_administrator_revokes_with_a_reason_and_verification_shows_it(client, a
     response = client.post(revoke_url(certification), {"reason": "Resultado anulado por el comité"})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("trainees:detail", args=[certification.trainee_id])
+    assert response["Location"] == reverse("reports:trainee", args=[certification.trainee_id])
     certification.refresh_from_db()
     assert certification.revoked_at is not None
     assert certification.revoked_reason == "Resultado anulado por el comité"
@@ -313,8 +313,8 @@ def test_record_shows_the_revocation_and_its_reason(client, admin_user, trainee_
     client.force_login(admin_user)
     client.post(revoke_url(certification), {"reason": "Resultado anulado por el comité"})
     for user, url in (
-        (admin_user, reverse("trainees:detail", args=[certification.trainee_id])),
-        (trainee_user, reverse("trainees:me")),
+        (admin_user, reverse("reports:trainee", args=[certification.trainee_id])),
+        (trainee_user, reverse("reports:me")),
     ):
         client.force_login(user)
         body = client.get(url).content.decode()

@@ -44,7 +44,7 @@ def test_withdrawal_promotes_the_first_waitlisted_by_enrolment_time(small_sessio
     early_enrollment = services.enroll(session=small_session, trainee=early, by=admin_user)
     Enrollment.objects.filter(pk=early_enrollment.pk).update(enrolled_at=timezone.now() - datetime.timedelta(hours=1))
 
-    promoted = services.withdraw(enrollment=first, by=admin_user)
+    promoted = services.withdraw(enrollment=first)
 
     assert [e.pk for e in promoted] == [early_enrollment.pk]
     statuses = _statuses(small_session)
@@ -59,7 +59,7 @@ def test_withdrawing_a_waitlisted_trainee_promotes_nobody(small_session, admin_u
     _enroll_many(small_session, admin_user, 2)
     waiting = services.enroll(session=small_session, trainee=factories.TraineeFactory(), by=admin_user)
 
-    assert services.withdraw(enrollment=waiting, by=admin_user) == []
+    assert services.withdraw(enrollment=waiting) == []
     waiting.refresh_from_db()
     assert waiting.status == "withdrawn"
     assert small_session.enrollments.active().count() == 2
@@ -68,15 +68,15 @@ def test_withdrawing_a_waitlisted_trainee_promotes_nobody(small_session, admin_u
 def test_withdrawing_twice_changes_nothing(small_session, admin_user):
     first, second = _enroll_many(small_session, admin_user, 2)
     services.enroll(session=small_session, trainee=factories.TraineeFactory(), by=admin_user)
-    services.withdraw(enrollment=first, by=admin_user)
+    services.withdraw(enrollment=first)
 
-    assert services.withdraw(enrollment=first, by=admin_user) == []
+    assert services.withdraw(enrollment=first) == []
     assert small_session.enrollments.active().count() == 2
 
 
 def test_a_withdrawn_trainee_can_enrol_again_on_the_same_row(small_session, admin_user):
     first, second = _enroll_many(small_session, admin_user, 2)
-    services.withdraw(enrollment=first, by=admin_user)
+    services.withdraw(enrollment=first)
 
     again = services.enroll(session=small_session, trainee=first.trainee, by=admin_user)
 
@@ -89,7 +89,7 @@ def test_a_withdrawn_trainee_can_enrol_again_on_the_same_row(small_session, admi
 def test_a_withdrawn_trainee_enrolling_again_joins_the_back_of_the_waitlist(small_session, admin_user):
     first, second = _enroll_many(small_session, admin_user, 2)
     waiting = services.enroll(session=small_session, trainee=factories.TraineeFactory(), by=admin_user)
-    services.withdraw(enrollment=first, by=admin_user)  # promotes `waiting`
+    services.withdraw(enrollment=first)  # promotes `waiting`
 
     again = services.enroll(session=small_session, trainee=first.trainee, by=admin_user)
 
@@ -126,7 +126,7 @@ def test_withdrawing_from_a_finalized_session_is_refused(small_session, admin_us
     CourseSession.objects.filter(pk=small_session.pk).update(status=CourseSession.Status.FINALIZED)
 
     with pytest.raises(ValidationError):
-        services.withdraw(enrollment=first, by=admin_user)
+        services.withdraw(enrollment=first)
     first.refresh_from_db()
     assert first.status == "enrolled"
 
@@ -135,7 +135,7 @@ def test_raising_capacity_fills_the_new_seats_from_the_waitlist_in_order(small_s
     _enroll_many(small_session, admin_user, 2)
     waiting = _enroll_many(small_session, admin_user, 3)
 
-    promoted = services.change_capacity(session=small_session, capacity=4, by=admin_user)
+    promoted = services.change_capacity(session=small_session, capacity=4)
 
     assert [e.pk for e in promoted] == [waiting[0].pk, waiting[1].pk]
     small_session.refresh_from_db()
@@ -147,7 +147,7 @@ def test_raising_capacity_fills_the_new_seats_from_the_waitlist_in_order(small_s
 def test_lowering_capacity_keeps_seated_trainees_and_waitlists_newcomers(small_session, admin_user):
     _enroll_many(small_session, admin_user, 2)
 
-    assert services.change_capacity(session=small_session, capacity=1, by=admin_user) == []
+    assert services.change_capacity(session=small_session, capacity=1) == []
     newcomer = services.enroll(session=small_session, trainee=factories.TraineeFactory(), by=admin_user)
 
     assert small_session.enrollments.active().count() == 2
@@ -156,7 +156,7 @@ def test_lowering_capacity_keeps_seated_trainees_and_waitlists_newcomers(small_s
 
 def test_capacity_below_one_is_a_clear_error(small_session, admin_user):
     with pytest.raises(ValidationError) as excinfo:
-        services.change_capacity(session=small_session, capacity=0, by=admin_user)
+        services.change_capacity(session=small_session, capacity=0)
     assert "capacity" in excinfo.value.message_dict
     small_session.refresh_from_db()
     assert small_session.capacity == 2

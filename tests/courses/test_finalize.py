@@ -307,7 +307,7 @@ def test_a_trainee_withdrawn_after_reopening_loses_the_certificate(session, inst
     _record(session, instructor, {enrollment: _row("passed", 90)})
     services.finalize_session(session=session, by=instructor)
     services.reopen_session(session=session, by=admin_user, reason="Trainee left on day two")
-    services.withdraw(enrollment=enrollment, by=admin_user)
+    services.withdraw(enrollment=enrollment)
 
     outcome = services.finalize_session(session=session, by=admin_user)
 

@@ -29,9 +29,9 @@ ROLES = ["anonymous", "trainee", "other_trainee", "instructor", "other_instructo
 ACCESS = {
     "trainees:list": (LOGIN, 403, 403, 403, 403, 200),
     "trainees:create": (LOGIN, 403, 403, 403, 403, 200),
-    "trainees:detail": (LOGIN, 200, 404, 200, 404, 200),
+    "reports:trainee": (LOGIN, 200, 404, 200, 404, 200),
     "trainees:edit": (LOGIN, 403, 403, 403, 403, 200),
-    "trainees:me": (LOGIN, 200, 200, 200, 200, 200),
+    "reports:me": (LOGIN, 200, 200, 200, 200, 200),
 }
 
 
@@ -52,7 +52,7 @@ def cast(admin_user, instructor, other_instructor, trainee_user, other_trainee_u
 @pytest.mark.parametrize("role", ROLES)
 def test_access_by_role(client, cast, url_name, role):
     record = cast["trainee"].trainee
-    args = [record.pk] if url_name in ("trainees:detail", "trainees:edit") else []
+    args = [record.pk] if url_name in ("reports:trainee", "trainees:edit") else []
     url = reverse(url_name, args=args)
     if cast[role] is not None:
         client.force_login(cast[role])
@@ -80,7 +80,7 @@ def test_only_administrators_can_post_the_forms(client, cast, role):
 
 def test_me_shows_each_trainee_their_own_record(client, trainee_user, other_trainee_user):
     client.force_login(other_trainee_user)
-    response = client.get(reverse("trainees:me"))
+    response = client.get(reverse("reports:me"))
     assert response.context["trainee_id"] == other_trainee_user.trainee.pk
     assert other_trainee_user.trainee.paternal_surname in response.content.decode()
     assert trainee_user.trainee.paternal_surname not in response.content.decode()
@@ -88,10 +88,10 @@ def test_me_shows_each_trainee_their_own_record(client, trainee_user, other_trai
 
 def test_trainee_sees_own_record_but_not_another(client, trainee_user, other_trainee_user):
     client.force_login(trainee_user)
-    own = client.get(reverse("trainees:detail", args=[trainee_user.trainee.pk]))
+    own = client.get(reverse("reports:trainee", args=[trainee_user.trainee.pk]))
     assert own.status_code == 200
     assert trainee_user.trainee.paternal_surname in own.content.decode()
-    other = client.get(reverse("trainees:detail", args=[other_trainee_user.trainee.pk]))
+    other = client.get(reverse("reports:trainee", args=[other_trainee_user.trainee.pk]))
     assert other.status_code == 404
 
 
@@ -100,10 +100,10 @@ def test_instructor_sees_only_trainees_of_sessions_they_teach(
 ):
     EnrollmentFactory(session=session, trainee=trainee_user.trainee)
     client.force_login(instructor)
-    assert client.get(reverse("trainees:detail", args=[trainee_user.trainee.pk])).status_code == 200
-    assert client.get(reverse("trainees:detail", args=[other_trainee_user.trainee.pk])).status_code == 404
+    assert client.get(reverse("reports:trainee", args=[trainee_user.trainee.pk])).status_code == 200
+    assert client.get(reverse("reports:trainee", args=[other_trainee_user.trainee.pk])).status_code == 404
     client.force_login(other_instructor)
-    assert client.get(reverse("trainees:detail", args=[trainee_user.trainee.pk])).status_code == 404
+    assert client.get(reverse("reports:trainee", args=[trainee_user.trainee.pk])).status_code == 404
 
 
 def test_edit_is_for_administrators(client, admin_user, instructor, trainee_user):
@@ -123,7 +123,7 @@ def test_me_shows_only_own_record(client, trainee_user, other_trainee_user):
     EnrollmentFactory(session=session, trainee=trainee_user.trainee, result="passed", score=91)
     EnrollmentFactory(session=session, trainee=other_trainee_user.trainee, result="failed", score=40)
     client.force_login(trainee_user)
-    body = client.get(reverse("trainees:me")).content.decode()
+    body = client.get(reverse("reports:me")).content.decode()
     assert trainee_user.trainee.paternal_surname in body
     assert other_trainee_user.trainee.paternal_surname not in body
     assert "Passed" in body
@@ -132,13 +132,13 @@ def test_me_shows_only_own_record(client, trainee_user, other_trainee_user):
 
 def test_me_without_linked_record_is_friendly(client, instructor):
     client.force_login(instructor)
-    response = client.get(reverse("trainees:me"))
+    response = client.get(reverse("reports:me"))
     assert response.status_code == 200
     assert "No trainee record is linked" in response.content.decode()
 
 
 def test_me_requires_sign_in(client):
-    response = client.get(reverse("trainees:me"))
+    response = client.get(reverse("reports:me"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -163,7 +163,7 @@ def test_me_marks_certifications_valid_expiring_expired_with_sent_reminders(clie
     )
     ExpiryReminderFactory(certification=expiring, stage=30, state="sent", sent_at=timezone.now())
     client.force_login(trainee_user)
-    body = client.get(reverse("trainees:me")).content.decode()
+    body = client.get(reverse("reports:me")).content.decode()
     assert "Valid" in body
     assert "Expiring soon" in body
     assert "Expired" in body
@@ -257,7 +257,7 @@ def test_list_query_count_does_not_grow(client, admin_user, django_assert_num_qu
 def test_detail_query_count_does_not_grow(client, admin_user, trainee_user, viewer, django_assert_num_queries):
     trainee = trainee_user.trainee
     client.force_login(admin_user if viewer == "administrator" else trainee_user)
-    url = reverse("trainees:detail", args=[trainee.pk])
+    url = reverse("reports:trainee", args=[trainee.pk])
     _record_with(trainee, 3)
     small = _query_count(client, url)
     _record_with(trainee, 27)
@@ -270,7 +270,7 @@ def test_detail_query_count_does_not_grow(client, admin_user, trainee_user, view
 def test_me_query_count_does_not_grow(client, trainee_user, django_assert_num_queries):
     trainee = trainee_user.trainee
     client.force_login(trainee_user)
-    url = reverse("trainees:me")
+    url = reverse("reports:me")
     _record_with(trainee, 3)
     small = _query_count(client, url)
     _record_with(trainee, 27)
@@ -302,7 +302,7 @@ def test_admin_creates_a_trainee(client, admin_user):
     response = client.post(reverse("trainees:create"), _form_data())
     trainee = Trainee.objects.get(service_number="MX-900001")
     assert response.status_code == 302
-    assert response["Location"] == reverse("trainees:detail", args=[trainee.pk])
+    assert response["Location"] == reverse("reports:trainee", args=[trainee.pk])
     assert trainee.full_name == "Lucía Peña Ibarra"
 
 
@@ -338,7 +338,7 @@ def test_admin_edits_a_trainee(client, admin_user, trainee_user):
         _form_data(service_number=trainee.service_number, status="deployed"),
         follow=True,
     )
-    assert response.redirect_chain == [(reverse("trainees:detail", args=[trainee.pk]), 302)]
+    assert response.redirect_chain == [(reverse("reports:trainee", args=[trainee.pk]), 302)]
     trainee.refresh_from_db()
     assert trainee.status == "deployed"
     assert trainee.full_name == "Lucía Peña Ibarra"
@@ -383,7 +383,7 @@ def test_garbage_post_on_edit_is_never_a_server_error(client, admin_user, traine
     response = client.post(url, {"nationality": "\x00", "gender": ["a", "b"], "email": "@", "status": "x" * 100})
     assert response.status_code == 200
     assert {"nationality", "gender", "email", "status", "service_number"} <= set(response.context["form"].errors)
-    assert client.get(reverse("trainees:detail", args=[10**12])).status_code == 404
+    assert client.get(reverse("reports:trainee", args=[10**12])).status_code == 404
 
 
 def test_garbage_query_string_on_the_list_is_never_a_server_error(client, admin_user):

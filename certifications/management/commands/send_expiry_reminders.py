@@ -22,7 +22,7 @@ def iso_date(value):
 
 def describe(certification, today):
     trainee = certification.trainee
-    days = (certification.expires_on - today).days
+    days = certification.days_left(today)
     return (
         f"{certification.code} · {trainee.display_name} ({trainee.service_number}) · {certification.type.name}"
         f" · expires {certification.expires_on.isoformat()} ({days:+d} d)"

@@ -83,7 +83,7 @@ def test_admin_edit_through_a_request_is_recorded_with_the_user_and_both_values(
     response = admin_client.post(reverse("admin:trainees_trainee_change", args=[trainee.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
 
-    response = admin_client.get(reverse("trainees:history", args=[trainee.pk]))
+    response = admin_client.get(reverse("reports:trainee-history", args=[trainee.pk]))
 
     assert response.status_code == 200
     text = _text(response)
@@ -103,7 +103,7 @@ def test_session_history_shows_results_grid_changes_with_who_and_labels(
     _record(graded_session, instructor, {maria: _row("passed", Decimal("85.50"), 95, "Excelente desempeño")})
     _record(graded_session, instructor, {maria: _row("passed", Decimal("88"), 95, "Excelente desempeño")})
 
-    response = admin_client.get(reverse("courses:session-history", args=[graded_session.pk]))
+    response = admin_client.get(reverse("reports:session-history", args=[graded_session.pk]))
 
     assert response.status_code == 200
     text = _text(response)
@@ -135,7 +135,7 @@ def test_reopening_reason_shows_in_the_session_timeline(admin_client, graded_ses
     with pghistory.context(user=admin_user.pk):
         services.reopen_session(session=graded_session, by=admin_user, reason="Score typed wrong for one trainee")
 
-    text = _text(admin_client.get(reverse("courses:session-history", args=[graded_session.pk])))
+    text = _text(admin_client.get(reverse("reports:session-history", args=[graded_session.pk])))
 
     assert "Reopened Session by Adriana Sánchez" in text
     assert "Reason: Score typed wrong for one trainee" in text
@@ -148,7 +148,7 @@ def test_revocation_reason_shows_in_the_trainee_timeline(admin_client, admin_use
     with pghistory.context(user=admin_user.pk):
         revoke_certification(certification=certification, reason="Issued to the wrong person", by=admin_user)
 
-    text = _text(admin_client.get(reverse("trainees:history", args=[certification.trainee_id])))
+    text = _text(admin_client.get(reverse("reports:trainee-history", args=[certification.trainee_id])))
 
     assert f"Revoked Certification Protección de Civiles ({certification.code}) by Adriana Sánchez" in text
     assert "Reason: Issued to the wrong person" in text
@@ -159,7 +159,7 @@ def test_trainee_timeline_includes_enrolments_with_their_results(admin_client, g
     enrollment = factories.EnrollmentFactory(session=graded_session)
     _record(graded_session, instructor, {enrollment: _row("failed", Decimal("55"), 80)})
 
-    text = _text(admin_client.get(reverse("trainees:history", args=[enrollment.trainee_id])))
+    text = _text(admin_client.get(reverse("reports:trainee-history", args=[enrollment.trainee_id])))
 
     assert "Enrolment in UNMEM-2026-01" in text
     assert "Result Pending Failed" in text
@@ -170,14 +170,14 @@ def test_a_command_without_a_user_is_named_by_its_source(admin_client):
     with pghistory.context(source="import_trainees"):
         trainee = factories.TraineeFactory()
 
-    text = _text(admin_client.get(reverse("trainees:history", args=[trainee.pk])))
+    text = _text(admin_client.get(reverse("reports:trainee-history", args=[trainee.pk])))
 
     assert "Created Personal record by System (import_trainees)" in text
 
 
 def test_htmx_request_gets_the_timeline_fragment(admin_client, graded_session):
     response = admin_client.get(
-        reverse("courses:session-history", args=[graded_session.pk]), headers={"hx-request": "true"}
+        reverse("reports:session-history", args=[graded_session.pk]), headers={"hx-request": "true"}
     )
 
     assert response.status_code == 200
@@ -193,22 +193,22 @@ def test_history_is_refused_to_anyone_but_administrators(who, request, graded_se
     client = Client(headers={"accept-language": "en"})
     client.force_login(user)
 
-    assert client.get(reverse("courses:session-history", args=[graded_session.pk])).status_code == 403
-    assert client.get(reverse("trainees:history", args=[enrollment.trainee_id])).status_code == 403
+    assert client.get(reverse("reports:session-history", args=[graded_session.pk])).status_code == 403
+    assert client.get(reverse("reports:trainee-history", args=[enrollment.trainee_id])).status_code == 403
     if own_trainee is not None:  # not even one's own history: it names who changed it
-        assert client.get(reverse("trainees:history", args=[own_trainee.pk])).status_code == 403
+        assert client.get(reverse("reports:trainee-history", args=[own_trainee.pk])).status_code == 403
 
 
 def test_history_asks_anonymous_visitors_to_sign_in(client, graded_session):
-    response = client.get(reverse("courses:session-history", args=[graded_session.pk]))
+    response = client.get(reverse("reports:session-history", args=[graded_session.pk]))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
 def test_history_of_a_missing_record_is_404(admin_client, db):
-    assert admin_client.get(reverse("trainees:history", args=[999999])).status_code == 404
-    assert admin_client.get(reverse("courses:session-history", args=[999999])).status_code == 404
+    assert admin_client.get(reverse("reports:trainee-history", args=[999999])).status_code == 404
+    assert admin_client.get(reverse("reports:session-history", args=[999999])).status_code == 404
 
 
 def _grade_many(session, instructor, count):
@@ -229,8 +229,8 @@ def test_session_history_query_count_does_not_grow_with_events(admin_client, ins
     _grade_many(small, instructor, 2)
     _grade_many(large, instructor, 15)
 
-    small_count = _queries(admin_client, reverse("courses:session-history", args=[small.pk]))
-    large_count = _queries(admin_client, reverse("courses:session-history", args=[large.pk]))
+    small_count = _queries(admin_client, reverse("reports:session-history", args=[small.pk]))
+    large_count = _queries(admin_client, reverse("reports:session-history", args=[large.pk]))
 
     assert large_count == small_count
 
@@ -247,8 +247,8 @@ def test_trainee_history_query_count_does_not_grow_with_events(admin_client, ins
 
     few, many = trainee_with(1), trainee_with(6)
 
-    assert _queries(admin_client, reverse("trainees:history", args=[many.pk])) == _queries(
-        admin_client, reverse("trainees:history", args=[few.pk])
+    assert _queries(admin_client, reverse("reports:trainee-history", args=[many.pk])) == _queries(
+        admin_client, reverse("reports:trainee-history", args=[few.pk])
     )
 
 
@@ -264,7 +264,7 @@ def test_history_rows_cannot_be_deleted_or_changed(model, graded_session):
         event_model.objects.update(pgh_label="tampered")
     with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f'DELETE FROM "{event_model._meta.db_table}"')  # noqa: S608 - table name from the model
+            cursor.execute(f'DELETE FROM "{event_model._meta.db_table}"')
 
     assert event_model.objects.exists()
     assert not event_model.objects.filter(pgh_label="tampered").exists()
@@ -294,7 +294,7 @@ def test_results_grid_post_is_recorded_with_the_instructor_and_both_values(admin
 
     event = Enrollment.pgh_event_model.objects.filter(pgh_obj_id=enrollment.pk, pgh_label="update").get()
     assert event.pgh_context.metadata["user"] == instructor.pk
-    text = _text(admin_client.get(reverse("courses:session-history", args=[graded_session.pk])))
+    text = _text(admin_client.get(reverse("reports:session-history", args=[graded_session.pk])))
     assert "Enrolment of Jesús Peña" in text
     assert "by Iván Ortega" in text
     assert "Result Pending Passed" in text

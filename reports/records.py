@@ -2,9 +2,10 @@
 
 A record is 30–100 rows from nine tables; reading them into model instances and rendering
 them costs ~12 ms, which trainees opening /me/ again and again would pay on every visit.
-`trainees/me.html` and `trainee_detail.html` therefore cache the record's rendering
+`reports/me.html` and `reports/trainee_record.html` therefore cache the record's rendering
 (`{% cache %}`) under the trainee's *record version*: a SQL function
-(trainees/migrations/0003_record_version.py), read with the trainee, that fingerprints the
+(reports/migrations/0001_record_version.py; it lives in this layer
+because it reads the tables of every app the record shows), read with the trainee, that fingerprints the
 physical version of every row the record shows. PostgreSQL gives each row version a
 `(xmin, ctid)` pair — the transaction that wrote it and where it lies — and every INSERT,
 UPDATE or DELETE changes the set of pairs, whoever writes (views, services, bulk SQL, the
@@ -23,7 +24,9 @@ from django.db import connection
 from django.db.models import F, Func, Prefetch, TextField
 from django.utils.functional import SimpleLazyObject
 
-from .models import Trainee
+from certifications.models import Certification, ExpiryReminder
+from courses.models import Enrollment
+from trainees.models import Trainee
 
 # Renderings expire on their own after a day (the key also changes with the date).
 RECORD_CACHE_SECONDS = 24 * 60 * 60
@@ -49,10 +52,8 @@ def own_record_version(user):
 
 def _with_rows(queryset):
     """Everything the record shows, in a fixed number of queries whatever its length."""
-    enrollments = Trainee._meta.get_field("enrollments").related_model.objects.select_related("session__course")
-    certifications = Trainee._meta.get_field("certifications").related_model.objects.select_related(
-        "type", "enrollment__session__course"
-    )
+    enrollments = Enrollment.objects.select_related("session__course")
+    certifications = Certification.objects.select_related("type", "enrollment__session__course")
     return queryset.select_related("organization").prefetch_related(
         "languages",
         Prefetch("enrollments", queryset=enrollments),
@@ -70,7 +71,7 @@ def _read_record(queryset, pk):
             reminder
             for certification in certifications
             for reminder in certification.reminders.all()
-            if reminder.state == "sent"
+            if reminder.state == ExpiryReminder.State.SENT
         ),
         key=lambda r: (r.sent_at is not None, r.sent_at),
         reverse=True,

@@ -28,7 +28,7 @@ from trainees.models import Organization, Trainee, TraineeLanguage
 
 pytestmark = pytest.mark.django_db
 
-ME = reverse("trainees:me")
+ME = reverse("reports:me")
 RECORD_TABLES = ("courses_", "certifications_", "trainees_traineelanguage", "trainees_organization")
 
 
@@ -168,7 +168,7 @@ def test_each_reader_has_their_own_rendering(client, admin_user, instructor, tra
     """The administrator's rendering (revoke buttons, draft scores) is never shown to others."""
     draft = CourseSessionFactory(instructors=[instructor], course__title="Curso en Curso")
     EnrollmentFactory(session=draft, trainee=record["trainee"], score=58)
-    url = reverse("trainees:detail", args=[record["trainee"].pk])
+    url = reverse("reports:trainee", args=[record["trainee"].pk])
 
     client.force_login(admin_user)
     page = main_of(client.get(url))
@@ -185,6 +185,6 @@ def test_each_reader_has_their_own_rendering(client, admin_user, instructor, tra
 
 def test_another_trainees_record_is_still_refused(client, other_trainee_user, record):
     client.force_login(other_trainee_user)
-    client.get(reverse("trainees:detail", args=[other_trainee_user.trainee.pk]))
-    assert client.get(reverse("trainees:detail", args=[record["trainee"].pk])).status_code == 404
+    client.get(reverse("reports:trainee", args=[other_trainee_user.trainee.pk]))
+    assert client.get(reverse("reports:trainee", args=[record["trainee"].pk])).status_code == 404
     assert record["trainee"].service_number not in main_of(client.get(ME))
