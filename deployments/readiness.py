@@ -338,3 +338,19 @@ def pool(profile, starts_on, ends_on, *, trainees=None, today=None) -> Pool:
     else:
         almost = base.none()
     return Pool(requirements=reqs, renewals=renewal_options, ready=ready, almost=almost)
+
+
+def with_readiness(nominations, *, today=None) -> list:
+    """(nomination, readiness) for each nomination, in order: one assess() per deployment
+    among them (nominations must come with deployment__profile loaded)."""
+    nominations = list(nominations)
+    by_deployment = {}
+    for nomination in nominations:
+        by_deployment.setdefault(nomination.deployment_id, []).append(nomination)
+    results = {}
+    for items in by_deployment.values():
+        deployment = items[0].deployment
+        people = Trainee.objects.filter(pk__in=[n.trainee_id for n in items]).select_related("organization")
+        for result in assess(people, deployment.profile, deployment.starts_on, deployment.ends_on, today=today):
+            results[(deployment.pk, result.trainee.pk)] = result
+    return [(n, results[(n.deployment_id, n.trainee_id)]) for n in nominations]

@@ -20,7 +20,7 @@ from trainees.models import Trainee
 from . import exports
 from .forms import DeploymentForm, NominateForm, PoolForm, UnitForm
 from .models import ACTIVE_NOMINATION_STATUSES, Deployment, Nomination
-from .readiness import Readiness, assess, pool
+from .readiness import Readiness, assess, pool, with_readiness
 from .services import nominate, withdraw_nomination
 
 PAGE_SIZE = 50
@@ -82,14 +82,11 @@ def nominees(deployment, *, today=None):
         .select_related("trainee__organization", "nominated_by")
         .order_by("trainee__paternal_surname", "trainee__maternal_surname", "trainee__given_names", "pk")
     )
-    people = Trainee.objects.filter(nominations__deployment=deployment).select_related("organization")
-    results = {
-        r.trainee.pk: r
-        for r in assess(people, deployment.profile, deployment.starts_on, deployment.ends_on, today=today)
-    }
+    for nomination in nominations:
+        nomination.deployment = deployment  # with its profile: no query per row
     standing = [n for n in nominations if n.status in ACTIVE_NOMINATION_STATUSES]
     others = [n for n in nominations if n.status not in ACTIVE_NOMINATION_STATUSES]
-    return [(n, results[n.trainee_id]) for n in standing + others]
+    return with_readiness(standing + others, today=today)
 
 
 @administrator_required

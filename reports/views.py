@@ -16,6 +16,8 @@ from django.utils import timezone
 from certifications.models import Certification, ExpiryReminder
 from common.permissions import administrator_required, is_administrator, is_instructor
 from courses.models import CourseSession
+from deployments.models import OPEN_DEPLOYMENT_STATUSES, Nomination
+from deployments.readiness import with_readiness
 from trainees.models import Trainee
 
 from .history import session_timeline, trainee_timeline
@@ -73,7 +75,17 @@ def me(request):
     own = own_record_version(request.user)
     if own is None:
         return render(request, "reports/me_unlinked.html")
-    return render(request, "reports/me.html", _record_context(Trainee.objects.filter(user=request.user), *own))
+    context = _record_context(Trainee.objects.filter(user=request.user), *own)
+    # Not part of the cached record: readiness changes with the calendar and other people's edits.
+    nominations = (
+        Nomination.objects.visible_to(request.user)
+        .active()
+        .filter(trainee_id=own[0], deployment__status__in=OPEN_DEPLOYMENT_STATUSES)
+        .select_related("deployment__profile")
+        .order_by("deployment__starts_on", "pk")
+    )
+    context["nominations"] = with_readiness(nominations)
+    return render(request, "reports/me.html", context)
 
 
 def _render(request, template, context):
