@@ -12,7 +12,10 @@ Prints a table and, as its last line, one JSON object:
 - page_p95_ms / page_queries: server time and queries of the busiest pages (goal <= 100 ms at
   national scale; the same counts at both scales);
 - http_vs_bare: requests/s of /me/ under gunicorn (2 workers) over a bare view behind the same
-  middleware, both driven by wrk in this run (goal >= 0.5).
+  middleware, both driven by wrk in this run (goal >= 0.5);
+- readiness_vs_sql / readiness_p95_ms: the deployment pool search (everyone ready for a profile
+  over a window, deployments/readiness.py) over the bare SQL that selects the same people (goal
+  <= 2), and its p95 (bench/readiness.py).
 
 Each measurement is a function (measure_exports, measure_sweep_vs_sql, measure_pages,
 measure_http) returning a dict; bench/RESULTS.md records the figures. The database is left as it
@@ -35,6 +38,7 @@ GOALS = {
     "sweep_vs_sql": ("<=", 2.0),
     "page_p95_ms": ("<=", 100.0),
     "http_vs_bare": (">=", 0.5),
+    "readiness_vs_sql": ("<=", 2.0),
 }
 
 
@@ -146,13 +150,19 @@ def measure_pages(out=print, requests=50):
     return measure(requests=requests, out=out)
 
 
+def measure_readiness(out=print, runs=30):
+    from bench.readiness import measure_readiness as measure
+
+    return measure(runs=runs, out=out)
+
+
 def measure_http(database_url, out=print, duration=5):
     from bench.http import measure_http as measure
 
     return measure(database_url=database_url, duration=duration, out=out)
 
 
-MEASUREMENTS = ("exports", "sweep", "pages", "http")
+MEASUREMENTS = ("exports", "sweep", "pages", "http", "readiness")
 
 
 def _verdict(name, value):
@@ -224,6 +234,13 @@ def main(argv=None):
         summary["http_vs_bare"] = http["http_vs_bare"]
         summary["http"] = http
 
+    if "readiness" in selected:
+        out("\nReadiness pool (one profile and window) against the bare SQL selecting the same people")
+        readiness = measure_readiness(out=out)
+        summary["readiness_vs_sql"] = round(readiness["readiness_vs_sql"], 2)
+        summary["readiness_p95_ms"] = readiness["readiness_p95_ms"]
+        summary["readiness"] = readiness
+
     out("\nSummary")
     if "export_vs_copy" in summary:
         out(
@@ -238,6 +255,11 @@ def main(argv=None):
     for name, p95 in summary.get("page_p95_ms", {}).items():
         out(
             f"  {name:<26} p95 {p95:>7} ms  {summary['page_queries'][name]:>3} queries   {_verdict('page_p95_ms', p95)}"
+        )
+    if "readiness_vs_sql" in summary:
+        out(
+            f"  readiness_vs_sql {summary['readiness_vs_sql']:>8}   {_verdict('readiness_vs_sql', summary['readiness_vs_sql'])}"
+            f"   p95 {summary['readiness_p95_ms']} ms"
         )
     if "http_vs_bare" in summary:
         out(f"  http_vs_bare     {summary['http_vs_bare']:>8}   {_verdict('http_vs_bare', summary['http_vs_bare'])}")

@@ -38,7 +38,8 @@ class WindowForm(forms.Form):
 
     profile = forms.ModelChoiceField(
         label=_("Requirement profile"),
-        queryset=RequirementProfile.objects.active().order_by("code"),
+        # With its requirements: the readiness pages read them without another query.
+        queryset=RequirementProfile.objects.active().prefetch_related("required_types", "languages").order_by("code"),
         to_field_name="code",
         empty_label=None,
     )

@@ -4,10 +4,11 @@ One rule, written once (`requirements()`): each requirement of a profile is a bo
 expression over a Trainee row, built here and nowhere else:
 
 - a certification type counts when the person holds a certification of it that is valid on
-  every day from `starts_on` to `ends_on` inclusive: current (neither revoked nor superseded,
-  CertificationQuerySet.current()) and valid on the first and on the last day
-  (CertificationQuerySet.valid_on(): issued on or before the day, expiring on or after it, a
-  certificate being valid through its `expires_on`), hence on every day between;
+  every day from `starts_on` to `ends_on` inclusive: current (neither revoked nor superseded)
+  and valid on the first and on the last day as CertificationQuerySet.valid_on() says (issued
+  on or before the day, expiring on or after it: a certificate is valid through its
+  `expires_on`), hence on every day between. certifications owns that rule
+  (CertificationQuerySet.valid_throughout); the tests check it against valid_on day by day;
 - the minimum age and years of service are reached by the first day;
 - each language is spoken at the profile's minimum level or above.
 
@@ -25,6 +26,7 @@ before the deployment ends does not count; one expiring on the last day does.
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import (
@@ -36,10 +38,10 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -148,8 +150,9 @@ class Readiness:
 
 
 def covering_certifications(starts_on, ends_on):
-    """Certifications valid on every day from `starts_on` to `ends_on` inclusive."""
-    return Certification.objects.current().valid_on(starts_on).valid_on(ends_on)
+    """Certifications valid on every day from `starts_on` to `ends_on` inclusive (certifications'
+    own rule: CertificationQuerySet.valid_throughout)."""
+    return Certification.objects.valid_throughout(starts_on, ends_on)
 
 
 def requirements(profile, starts_on, ends_on) -> list[Requirement]:
@@ -221,7 +224,17 @@ def renewals(certification_types, starts_on, ends_on, *, today=None) -> dict:
             ends_on__lt=starts_on,
         )
         .select_related("course__grants")
-        .annotate(seated=Count("enrollments", filter=Q(enrollments__status=Enrollment.Status.ENROLLED)))
+        # Seats taken, counted for the few sessions found (a subquery each on the session's
+        # enrolment index), not by grouping every enrolment.
+        .annotate(
+            seated=Subquery(
+                Enrollment.objects.filter(session=OuterRef("pk"), status=Enrollment.Status.ENROLLED)
+                .order_by()
+                .values("session")
+                .annotate(count=Count("pk"))
+                .values("count")
+            )
+        )
         .order_by("starts_on", "code")
     )
     found = {}
@@ -231,7 +244,7 @@ def renewals(certification_types, starts_on, ends_on, *, today=None) -> dict:
             continue
         if granted.validity_months and add_months(session.ends_on, granted.validity_months) < ends_on:
             continue  # its certificate would lapse before the deployment ends
-        found[granted.pk] = Renewal(session=session, seats_left=session.capacity - session.seated)
+        found[granted.pk] = Renewal(session=session, seats_left=session.capacity - (session.seated or 0))
     return found
 
 
@@ -308,36 +321,45 @@ def readiness(trainee, profile, starts_on, ends_on, *, today=None) -> Readiness:
     return assess(Trainee.objects.filter(pk=trainee.pk), profile, starts_on, ends_on, today=today)[0]
 
 
-@dataclass
 class Pool:
-    """Who, among `trainees`, is ready and who is almost ready (querysets, not yet evaluated)."""
+    """Who, among `trainees`, is ready and who is almost ready for a profile over a window, as
+    querysets not yet evaluated. The ready selection needs only the requirements; the renewal
+    sessions (one query) are read when the almost ready are asked for."""
 
-    requirements: list
-    renewals: dict
-    ready: object
-    almost: object
+    def __init__(self, profile, starts_on, ends_on, *, trainees=None, today=None):
+        self.profile, self.starts_on, self.ends_on, self.today = profile, starts_on, ends_on, today
+        self.trainees = (trainees if trainees is not None else Trainee.objects.all()).exclude(
+            status=Trainee.Status.INACTIVE
+        )
+        self.requirements = requirements(profile, starts_on, ends_on)
+        self.ready = self.trainees.filter(*[r.check for r in self.requirements])
+
+    @cached_property
+    def renewals(self):
+        types = [r.type for r in self.requirements if r.kind == Kind.CERTIFICATION]
+        return renewals(types, self.starts_on, self.ends_on, today=self.today)
+
+    @cached_property
+    def almost(self):
+        """Exactly one requirement fails, and it is one a session before the start renews."""
+        fixable = [r for r in self.requirements if r.kind == Kind.CERTIFICATION and r.type.pk in self.renewals]
+        if not fixable:
+            return self.trainees.none()
+        others = [r for r in self.requirements if r not in fixable]
+        failing = sum(
+            (Case(When(r.check, then=Value(0)), default=Value(1), output_field=IntegerField()) for r in fixable),
+            start=Value(0),
+        )
+        return self.trainees.filter(*[r.check for r in others]).alias(_failing=failing).filter(_failing=1)
 
 
 def pool(profile, starts_on, ends_on, *, trainees=None, today=None) -> Pool:
     """Everyone ready for `profile` over the window, and apart those almost ready (exactly one
     requirement fails and a session before the start renews it), as set-based queries: the
     requirements' checks in one WHERE clause, not a query per person. `trainees` narrows the
-    search (organization, nationality, ...); inactive people are left out."""
-    base = (trainees if trainees is not None else Trainee.objects.all()).exclude(status=Trainee.Status.INACTIVE)
-    reqs = requirements(profile, starts_on, ends_on)
-    renewal_options = renewals([r.type for r in reqs if r.kind == Kind.CERTIFICATION], starts_on, ends_on, today=today)
-    ready = base.filter(*[r.check for r in reqs])
-    fixable = [r for r in reqs if r.kind == Kind.CERTIFICATION and r.type.pk in renewal_options]
-    others = [r for r in reqs if r not in fixable]
-    if fixable:
-        missing_count = sum(
-            (Case(When(r.check, then=Value(0)), default=Value(1), output_field=IntegerField()) for r in fixable),
-            start=Value(0),
-        )
-        almost = base.filter(*[r.check for r in others]).alias(_failing=Coalesce(missing_count, 0)).filter(_failing=1)
-    else:
-        almost = base.none()
-    return Pool(requirements=reqs, renewals=renewal_options, ready=ready, almost=almost)
+    search (organization, nationality, ...); inactive people are left out. A profile fetched
+    with prefetch_related("required_types", "languages") costs no further query."""
+    return Pool(profile, starts_on, ends_on, trainees=trainees, today=today)
 
 
 def with_readiness(nominations, *, today=None) -> list:

@@ -24,7 +24,7 @@ from .readiness import Readiness, assess, pool, with_readiness
 from .services import nominate, withdraw_nomination
 
 PAGE_SIZE = 50
-ALMOST_READY_SHOWN = 100
+ALMOST_READY_SHOWN = 50
 
 
 @administrator_required
