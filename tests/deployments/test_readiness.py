@@ -292,3 +292,33 @@ def test_property_the_pool_and_the_single_service_agree(people, renewable):
         assert set(found.ready.values_list("pk", flat=True)) == {pk for pk, r in singles.items() if r.ready}
         assert set(found.almost.values_list("pk", flat=True)) == {pk for pk, r in singles.items() if r.fixable}
         transaction.set_rollback(True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.integers(min_value=0, max_value=60),
+    length=st.integers(min_value=0, max_value=20),
+    issued=st.integers(min_value=0, max_value=80),
+    valid_days=st.one_of(st.none(), st.integers(min_value=0, max_value=80)),
+    revoked=st.booleans(),
+)
+def test_property_valid_throughout_means_valid_on_every_day(start, length, issued, valid_days, revoked):
+    """certifications' valid_throughout (what readiness counts) is valid_on() on each day of the window."""
+    from certifications.models import Certification
+
+    base = datetime.date(2027, 1, 1)
+    first, last = base + timedelta(days=start), base + timedelta(days=start + length)
+    with transaction.atomic():
+        issued_on = base + timedelta(days=issued)
+        certificate = factories.CertificationFactory(
+            issued_on=issued_on,
+            expires_on=None if valid_days is None else issued_on + timedelta(days=valid_days),
+            revoked_at=timezone.now() if revoked else None,
+            revoked_reason="Error" if revoked else "",
+        )
+        mine = Certification.objects.filter(pk=certificate.pk)
+        every_day = all(
+            mine.current().valid_on(first + timedelta(days=offset)).exists() for offset in range(length + 1)
+        )
+        assert mine.valid_throughout(first, last).exists() == every_day
+        transaction.set_rollback(True)
