@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from common.permissions import administrator_required
@@ -132,7 +133,9 @@ def deployment_nominate(request, pk):
     not_ready = [n for n in made if not n.ready_when_nominated]
     if made:
         messages.success(
-            request, _("%(count)d nominated for %(code)s.") % {"count": len(made), "code": deployment.code}
+            request,
+            ngettext("%(count)d person nominated for %(code)s.", "%(count)d people nominated for %(code)s.", len(made))
+            % {"count": len(made), "code": deployment.code},
         )
     else:
         messages.info(request, _("They were already nominated."))

@@ -119,7 +119,7 @@ def test_nominate_four_at_once_and_one_not_ready_with_a_warning(
             follow=True,
         )
     page = response.content.decode()
-    assert "5 nominated for MINURSO-27" in page
+    assert "5 people nominated for MINURSO-27" in page
     assert "Muñoz" in page and "is not ready" in page
     nominations = Nomination.objects.filter(deployment=deployment)
     assert nominations.count() == 5
@@ -289,3 +289,13 @@ def test_query_budget_does_not_grow_with_rows(admin_client, world, url_name, dja
     large = _queries(admin_client, urls[url_name], django_assert_max_num_queries)
     assert large == small
     assert small <= 22
+
+
+def test_spanish_by_default(world, admin_user):
+    from django.test import Client
+
+    client = Client(headers={"accept-language": "es"})
+    client.force_login(admin_user)
+    factories.NominationFactory(deployment=world["deployment"], trainee=world["people"]["almost"])
+    page = client.get(reverse("deployments:detail", args=[world["deployment"].pk])).content.decode()
+    assert "Propuestos" in page and "vence durante el despliegue" in page and "Casi listo" in page

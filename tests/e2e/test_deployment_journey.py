@@ -69,7 +69,7 @@ def test_administrator_nominates_four_ready_people_and_exports_the_list(page, li
         page.get_by_label(f"Nominate {trainee.full_name}").check()
     page.get_by_role("button", name="Nominate the selected for MINURSO-2027-01").click()
     expect(page).to_have_url(re.compile(rf"/deployments/{deployment.pk}/$"))
-    expect(page.get_by_text("4 nominated for MINURSO-2027-01")).to_be_visible()
+    expect(page.get_by_text("4 people nominated for MINURSO-2027-01")).to_be_visible()
     nominees = page.get_by_role("table", name="Nominees")
     for trainee in ready[:4]:
         expect(nominees.get_by_role("row").filter(has_text=trainee.full_name)).to_contain_text("Ready")
