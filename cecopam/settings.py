@@ -112,6 +112,7 @@ PAGE_LINKS = {
     "trainee-record": "reports:trainee",
     "trainee-history": "reports:trainee-history",
     "session-history": "reports:session-history",
+    "deployment-history": "reports:deployment-history",
 }
 LOGOUT_REDIRECT_URL = "login"
 

@@ -16,11 +16,11 @@ from django.utils import timezone
 from certifications.models import Certification, ExpiryReminder
 from common.permissions import administrator_required, is_administrator, is_instructor
 from courses.models import CourseSession
-from deployments.models import OPEN_DEPLOYMENT_STATUSES, Nomination
+from deployments.models import OPEN_DEPLOYMENT_STATUSES, Deployment, Nomination
 from deployments.readiness import with_readiness
 from trainees.models import Trainee
 
-from .history import session_timeline, trainee_timeline
+from .history import deployment_timeline, session_timeline, trainee_timeline
 from .records import RECORD_CACHE_SECONDS, lazy_record, own_record_version, with_record_version
 
 
@@ -104,3 +104,13 @@ def trainee_history(request, pk):
 def session_history(request, pk):
     session = get_object_or_404(CourseSession.objects.visible_to(request.user).select_related("course"), pk=pk)
     return _render(request, "reports/history/session.html", {"session": session, "entries": session_timeline(session)})
+
+
+@administrator_required
+def deployment_history(request, pk):
+    deployment = get_object_or_404(Deployment.objects.visible_to(request.user), pk=pk)
+    return _render(
+        request,
+        "reports/history/deployment.html",
+        {"deployment": deployment, "entries": deployment_timeline(deployment)},
+    )

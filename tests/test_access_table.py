@@ -75,6 +75,7 @@ ACCESS = {
     "certifications:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:external-new": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE),  # needs ?trainee=<id>
     "certifications:external-new-for-trainee": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:deployment-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "deployments:list": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "deployments:create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "deployments:detail": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -127,6 +128,7 @@ def world(db, django_db_blocker):
     nomination = factories.NominationFactory(trainee=cast["owner"].trainee)
     kwargs = {
         "deployments:withdraw": {"pk": nomination.deployment_id, "nomination_pk": nomination.pk},
+        "reports:deployment-history": {"pk": nomination.deployment_id},
         "reports:trainee": {"pk": cast["owner"].trainee.pk},
         "trainees:edit": {"pk": cast["owner"].trainee.pk},
         "reports:trainee-history": {"pk": cast["owner"].trainee.pk},

@@ -299,3 +299,15 @@ def test_spanish_by_default(world, admin_user):
     factories.NominationFactory(deployment=world["deployment"], trainee=world["people"]["almost"])
     page = client.get(reverse("deployments:detail", args=[world["deployment"].pk])).content.decode()
     assert "Propuestos" in page and "vence durante el despliegue" in page and "Casi listo" in page
+
+
+def test_history_of_a_deployment_names_who_nominated_and_withdrew(admin_client, world, admin_user):
+    deployment = world["deployment"]
+    trainee = world["people"]["almost"]
+    admin_client.post(reverse("deployments:nominate", args=[deployment.pk]), {"trainees": [trainee.pk]})
+    nomination = Nomination.objects.get(deployment=deployment, trainee=trainee)
+    admin_client.post(reverse("deployments:withdraw", args=[deployment.pk, nomination.pk]))
+    assert nomination.events.count() == 2  # pghistory: inserted, then withdrawn
+    page = admin_client.get(f"/deployments/{deployment.pk}/history/").content.decode()
+    assert f"Nomination of {trainee.full_name}" in page
+    assert "Withdrawn" in page and "Adriana Sánchez" in page
