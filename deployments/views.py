@@ -123,13 +123,38 @@ def deployment_nominate(request, pk):
     if not deployment.is_open:
         messages.error(request, _("This deployment is closed: nobody can be nominated any more."))
         return redirect("deployments:detail", pk=deployment.pk)
-    form = NominateForm(request.POST, trainees=Trainee.objects.visible_to(request.user))
-    if not form.is_valid():
-        messages.error(request, _("Choose at least one person to nominate."))
-        return redirect("deployments:detail", pk=deployment.pk)
-    made = nominate(
-        deployment=deployment, trainees=form.cleaned_data["trainees"], by=request.user, notes=form.cleaned_data["notes"]
-    )
+    visible = Trainee.objects.visible_to(request.user)
+    if "service_numbers" in request.POST:
+        # Typed service numbers: anyone, ready or not (the pool lists only the ready and almost ready).
+        numbers = request.POST["service_numbers"].replace(",", " ").replace(";", " ").split()
+        found = list(visible.filter(service_number__in=numbers))
+        by_number = {}
+        for trainee in found:
+            by_number.setdefault(trainee.service_number, []).append(trainee)
+        unknown = [n for n in numbers if n not in by_number]
+        ambiguous = [n for n, people in by_number.items() if len(people) > 1]
+        if not numbers or unknown or ambiguous:
+            if unknown:
+                messages.error(
+                    request, _("No trainee has the service number %(numbers)s.") % {"numbers": ", ".join(unknown)}
+                )
+            if ambiguous:
+                messages.error(
+                    request,
+                    _("%(numbers)s belongs to people of several nationalities: nominate them from the pool.")
+                    % {"numbers": ", ".join(ambiguous)},
+                )
+            if not numbers:
+                messages.error(request, _("Choose at least one person to nominate."))
+            return redirect("deployments:detail", pk=deployment.pk)
+        chosen, notes = found, request.POST.get("notes", "")
+    else:
+        form = NominateForm(request.POST, trainees=visible)
+        if not form.is_valid():
+            messages.error(request, _("Choose at least one person to nominate."))
+            return redirect("deployments:detail", pk=deployment.pk)
+        chosen, notes = form.cleaned_data["trainees"], form.cleaned_data["notes"]
+    made = nominate(deployment=deployment, trainees=chosen, by=request.user, notes=notes)
     not_ready = [n for n in made if not n.ready_when_nominated]
     if made:
         messages.success(

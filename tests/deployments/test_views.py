@@ -311,3 +311,20 @@ def test_history_of_a_deployment_names_who_nominated_and_withdrew(admin_client, 
     page = admin_client.get(f"/deployments/{deployment.pk}/history/").content.decode()
     assert f"Nomination of {trainee.full_name}" in page
     assert "Withdrawn" in page and "Adriana Sánchez" in page
+
+
+def test_nominate_by_service_number_someone_not_ready(admin_client, world, django_capture_on_commit_callbacks):
+    deployment = world["deployment"]
+    not_ready = world["people"]["not"]
+    url = reverse("deployments:nominate", args=[deployment.pk])
+    page = admin_client.post(url, {"service_numbers": f"{not_ready.service_number}, XX-404"}, follow=True)
+    assert "No trainee has the service number XX-404" in page.content.decode()
+    assert not Nomination.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = admin_client.post(url, {"service_numbers": not_ready.service_number}, follow=True).content.decode()
+    assert "is not ready" in page
+    nomination = Nomination.objects.get(trainee=not_ready)
+    assert not nomination.ready_when_nominated
+    assert "CPTM: missing" in nomination.warning and "PASSPORT: missing" in nomination.warning
+    (message,) = mail.outbox
+    assert "PASSPORT" in message.body
