@@ -252,7 +252,7 @@ def _flag(index):
     return f"_requirement_{index}"
 
 
-def _certification_failure(requirement, certificates, starts_on, ends_on):
+def _certification_failure(certificates, starts_on, ends_on):
     """Why no certificate of the type counts: the holder's current one expired before the
     start or lapses within the window, the last one was revoked, or there is none."""
     current = [c for c in certificates if c.revoked_at is None and c.superseded_by_id is None]
@@ -301,7 +301,7 @@ def assess(trainees, profile, starts_on, ends_on, *, today=None, pool=None) -> l
         for requirement in failing[person.pk]:
             if requirement.kind == Kind.CERTIFICATION:
                 reason, lapses_on = _certification_failure(
-                    requirement, certificates.get((person.pk, requirement.type.pk), []), starts_on, ends_on
+                    certificates.get((person.pk, requirement.type.pk), []), starts_on, ends_on
                 )
                 failures.append(Failure(requirement, reason, lapses_on, renewal_options.get(requirement.type.pk)))
             elif requirement.kind == Kind.AGE:

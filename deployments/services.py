@@ -79,9 +79,10 @@ def nominate(*, deployment, trainees, by, notes="", today=None) -> list[Nominati
 
 
 @transaction.atomic
-def withdraw_nomination(*, nomination, by, reason="") -> bool:
-    """Withdraw a standing nomination (kept, with its history). Returns False when it was not
-    standing any more (already withdrawn or returned): a double click changes nothing."""
+def withdraw_nomination(*, nomination, reason="") -> bool:
+    """Withdraw a standing nomination (kept, with its history: who withdrew it is the signed-in
+    user pghistory's middleware records). Returns False when it was not standing any more
+    (already withdrawn or returned): a double click changes nothing."""
     changed = Nomination.objects.filter(pk=nomination.pk, status__in=ACTIVE_NOMINATION_STATUSES).update(
         status=Nomination.Status.WITHDRAWN,
         notes=(nomination.notes + ("\n" if nomination.notes else "") + reason).strip() if reason else nomination.notes,

@@ -180,7 +180,7 @@ def nomination_withdraw(request, pk, nomination_pk):
     nomination = get_object_or_404(
         Nomination.objects.visible_to(request.user).select_related("trainee"), pk=nomination_pk, deployment=deployment
     )
-    if withdraw_nomination(nomination=nomination, by=request.user, reason=request.POST.get("reason", "")):
+    if withdraw_nomination(nomination=nomination, reason=request.POST.get("reason", "")):
         messages.success(request, _("%(person)s withdrawn.") % {"person": nomination.trainee.full_name})
     else:
         messages.info(request, _("That nomination was no longer standing."))
