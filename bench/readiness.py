@@ -3,7 +3,7 @@ same people, on a generated database (bench/generate.py makes a profile per UN r
 deployment for each).
 
 `measure_readiness(...)` returns, for each generated deployment's profile and window:
-- pool_ms: median and p95 of `pool(profile, starts_on, ends_on).ready` read in full (the
+- pool_ms: median and p95 (timed alternately with the bare SQL) of `pool(profile, starts_on, ends_on).ready` read in full (the
   profile's requirements, the renewal sessions and the set-based selection: what /readiness/
   and its CSV run), and of the almost-ready selection;
 - sql_ms: median of a hand-written SQL statement that selects the same people (checked equal);
@@ -56,7 +56,21 @@ def _timed(call, runs):
     return result, timings
 
 
-def measure_readiness(*, runs=30, requests=30, out=print):
+def _paired(first, second, runs):
+    """Time `first` and `second` alternately (each warmed up once), so that both see the same
+    moments of a shared machine's load; returns their results and timings."""
+    first(), second()
+    times = ([], [])
+    results = [None, None]
+    for _ in range(runs):
+        for index, call in enumerate((first, second)):
+            started = time.perf_counter()
+            results[index] = call()
+            times[index].append((time.perf_counter() - started) * 1000)
+    return results, times
+
+
+def measure_readiness(*, runs=40, requests=30, out=print):
     from django.db import connection
     from django.test import Client
 
@@ -91,8 +105,7 @@ def measure_readiness(*, runs=30, requests=30, out=print):
                 cursor.execute(sql, params)
                 return [row[0] for row in cursor.fetchall()]
 
-        ready_ids, orm_times = _timed(orm, runs)
-        bare_ids, sql_times = _timed(bare, runs)
+        (ready_ids, bare_ids), (orm_times, sql_times) = _paired(orm, bare, runs)
         assert sorted(ready_ids) == sorted(bare_ids), f"{profile.code}: the pool and the bare SQL disagree"
         almost_ids, almost_times = _timed(almost, max(5, runs // 3))
         ratio = statistics.median(orm_times) / statistics.median(sql_times)

@@ -150,7 +150,7 @@ def measure_pages(out=print, requests=50):
     return measure(requests=requests, out=out)
 
 
-def measure_readiness(out=print, runs=30):
+def measure_readiness(out=print, runs=40):
     from bench.readiness import measure_readiness as measure
 
     return measure(runs=runs, out=out)
