@@ -24,23 +24,20 @@ A certificate "lapses on" its `expires_on`: the last day it is valid. One expiri
 before the deployment ends does not count; one expiring on the last day does.
 """
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, reduce
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
     Exists,
     ExpressionWrapper,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
-    Value,
-    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -341,16 +338,23 @@ class Pool:
 
     @cached_property
     def almost(self):
-        """Exactly one requirement fails, and it is one a session before the start renews."""
+        """Exactly one requirement fails, and it is one a session before the start renews.
+
+        For each renewable requirement, those who meet every other requirement and not that
+        one (semi- and anti-joins, set-based); with several renewable requirements, the union
+        of those sets (each computed once by the database, then probed by hash)."""
         fixable = [r for r in self.requirements if r.kind == Kind.CERTIFICATION and r.type.pk in self.renewals]
         if not fixable:
             return self.trainees.none()
-        others = [r for r in self.requirements if r not in fixable]
-        failing = sum(
-            (Case(When(r.check, then=Value(0)), default=Value(1), output_field=IntegerField()) for r in fixable),
-            start=Value(0),
-        )
-        return self.trainees.filter(*[r.check for r in others]).alias(_failing=failing).filter(_failing=1)
+        branches = [
+            self.trainees.filter(*[other.check for other in self.requirements if other is not requirement]).exclude(
+                requirement.check
+            )
+            for requirement in fixable
+        ]
+        if len(branches) == 1:
+            return branches[0]
+        return self.trainees.filter(reduce(operator.or_, [Q(pk__in=branch.values("pk")) for branch in branches]))
 
 
 def pool(profile, starts_on, ends_on, *, trainees=None, today=None) -> Pool:

@@ -219,8 +219,10 @@ def readiness_pool(request):
             request.GET.get("page")
         )
         almost_total = found.almost.count()
+        # The page's ids first (the selection alone), then the readiness of those few.
+        shown = list(found.almost.order_by(*order).values_list("pk", flat=True)[:ALMOST_READY_SHOWN])
         almost = assess(
-            found.almost.select_related("organization").order_by(*order)[:ALMOST_READY_SHOWN],
+            Trainee.objects.filter(pk__in=shown).select_related("organization").order_by(*order),
             data["profile"],
             data["starts_on"],
             data["ends_on"],
@@ -262,10 +264,11 @@ def readiness_csv(request):
         for t in found.ready.select_related("organization").order_by(*order).iterator(chunk_size=2000)
     ]
     almost = assess(
-        found.almost.select_related("organization").order_by(*order),
+        Trainee.objects.filter(pk__in=found.almost.values("pk")).select_related("organization").order_by(*order),
         data["profile"],
         data["starts_on"],
         data["ends_on"],
+        pool=found,
     )
     parameters = {key: value for key, value in request.GET.items() if value}
     return exports.readiness_csv_response(ready + almost, user=request.user, parameters=parameters)

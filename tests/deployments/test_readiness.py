@@ -261,9 +261,9 @@ population = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(people=population, renewable=st.booleans())
-def test_property_the_pool_and_the_single_service_agree(people, renewable):
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=population, renewable=st.booleans(), renewable_b=st.booleans())
+def test_property_the_pool_and_the_single_service_agree(people, renewable, renewable_b):
     start, end = START, END
     with transaction.atomic():
         type_a = factories.CertificationTypeFactory(code="PA", validity_months=24)
@@ -275,6 +275,12 @@ def test_property_the_pool_and_the_single_service_agree(people, renewable):
                 course=factories.CourseFactory(grants=type_a),
                 starts_on=datetime.date(2027, 1, 4),
                 ends_on=datetime.date(2027, 1, 8),
+            )
+        if renewable_b:
+            factories.CourseSessionFactory(
+                course=factories.CourseFactory(grants=type_b),
+                starts_on=datetime.date(2027, 2, 1),
+                ends_on=datetime.date(2027, 2, 5),
             )
         trainees = []
         for spec in people:
