@@ -4,8 +4,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-DB_NAME ?= cecopam
-PG := psql -h 127.0.0.1 -U postgres
+# The database: DATABASE_URL alone chooses it (from the environment or .env, as the settings read
+# it), e.g. postgres://postgres@127.0.0.1:5432/cecopam_test; `make` creates the database it names.
+DATABASE_URL ?= $(shell sed -n 's/^DATABASE_URL=//p' .env 2>/dev/null)
+DEFAULT_DATABASE_URL := postgres://postgres@127.0.0.1:5432/cecopam
+DB_URL := $(or $(DATABASE_URL),$(DEFAULT_DATABASE_URL))
+DB_NAME := $(lastword $(subst /, ,$(firstword $(subst ?, ,$(DB_URL)))))
+# psql on the same server, connected to its maintenance database to create DB_NAME.
+PG := psql "$(patsubst %/$(DB_NAME),%/postgres,$(firstword $(subst ?, ,$(DB_URL))))"
+# The port `make run` serves on (Procfile's web process reads it).
+PORT ?= 8000
+export PORT
+# apt waits up to 10 minutes for another apt or dpkg (an unattended upgrade) to release its lock.
+APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 
 .PHONY: setup venv assets services database messages translations run test lint format requirements seed clean
 
@@ -32,14 +43,14 @@ database: services
 	@$(PG) -tAc "SELECT 1 FROM pg_database WHERE datname='$(DB_NAME)'" | grep -q 1 || $(PG) -c "CREATE DATABASE $(DB_NAME)"
 
 messages: venv
-	@command -v msgfmt >/dev/null || (apt-get install -y -qq gettext >/dev/null 2>&1 || true)
+	@command -v msgfmt >/dev/null || ($(APT) install -y -qq gettext >/dev/null 2>&1 || true)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 # Refresh the Spanish and English catalogues from the source. Then translate every new entry of
 # locale/es/LC_MESSAGES/django.po, remove the "fuzzy" marks, and compile (tests/test_translations.py
 # runs the same makemessages and fails on any untranslated or fuzzy Spanish entry).
 translations: venv
-	@command -v msgfmt >/dev/null || (apt-get install -y -qq gettext >/dev/null 2>&1 || true)
+	@command -v msgfmt >/dev/null || ($(APT) install -y -qq gettext >/dev/null 2>&1 || true)
 	mkdir -p locale
 	$(PY) manage.py makemessages -l es -l en --no-location --ignore=.venv --ignore=node_modules --ignore=bench --ignore=tests --ignore=var --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
@@ -50,16 +61,16 @@ setup: venv assets database messages
 seed: setup
 	$(PY) manage.py seed_demo
 
-# Serves the app on http://localhost:8000 with demo data, a Celery worker and beat.
+# Serves the app on http://localhost:$(PORT) (PORT=8080 make run) with demo data, a Celery worker and beat.
 run: seed
 	mkdir -p var/mail
-	$(BIN)/honcho start
+	$(BIN)/honcho start --port $(PORT)
 
 test: venv assets services messages
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
-	@command -v pdftotext >/dev/null || apt-get install -y -qq poppler-utils
-	@command -v zbarimg >/dev/null || apt-get install -y -qq zbar-tools
-	@command -v soffice >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui
+	@command -v chromium >/dev/null || ($(APT) update -qq && $(APT) install -y -qq chromium)
+	@command -v pdftotext >/dev/null || $(APT) install -y -qq poppler-utils
+	@command -v zbarimg >/dev/null || $(APT) install -y -qq zbar-tools
+	@command -v soffice >/dev/null || $(APT) install -y -qq libreoffice-calc-nogui
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
@@ -77,7 +88,8 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-requirements:
+# pip-tools comes with requirements-dev.txt, so the virtual environment is made first.
+requirements: venv
 	$(BIN)/pip-compile --quiet --strip-extras requirements.in -o requirements.txt
 	$(BIN)/pip-compile --quiet --strip-extras requirements-dev.in -o requirements-dev.txt
 

@@ -24,7 +24,9 @@ class User(AbstractUser):
 
 
 class ExportLogManager(models.Manager):
-    def record(self, *, user, kind, parameters=None, row_count=None):
+    def record(
+        self, *, user: "User", kind: str, parameters: dict | None = None, row_count: int | None = None
+    ) -> "ExportLog":
         """Log one export: `kind` names it (roster-csv, trainees-xlsx, ...), `parameters` the
         session or the filters it was made with; `user` is None for a command."""
         return self.create(

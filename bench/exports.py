@@ -124,11 +124,13 @@ def child(kind):
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    from accounts.testing import verify_second_factor
     from courses.models import CourseSession
 
     admin = get_user_model().objects.get(username="bench.admin.0001")
     client = Client()
     client.force_login(admin)
+    verify_second_factor(client, admin)  # administrators sign in with a code too
     if kind == "trainees":
         url = trainee_export_url()
         urls, table = [url], "trainees_trainee"

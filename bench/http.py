@@ -78,13 +78,19 @@ def _free_port():
 
 
 def _sign_in(users):
-    """A session key per user, stored like a real sign-in (the test client's force_login)."""
+    """A session key per user, stored like a real sign-in (the test client's force_login, and for
+    an administrator the code page's verification with their TOTP device)."""
     from django.test import Client
+
+    from accounts.testing import verify_second_factor
+    from common.permissions import is_administrator
 
     keys = []
     for user in users:
         client = Client()
         client.force_login(user)
+        if is_administrator(user):
+            verify_second_factor(client, user)
         keys.append(client.cookies[_cookie_name()].value)
     return keys
 

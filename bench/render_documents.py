@@ -40,6 +40,7 @@ def main():
     from django.urls import reverse
 
     from accounts.models import User
+    from accounts.testing import verify_second_factor
     from certifications import documents, services
     from certifications.models import Certification
     from tests import factories
@@ -70,6 +71,7 @@ def main():
         admin = User.objects.create_superuser("bench-admin", "bench@example.mx", None)
         client = Client()
         client.force_login(admin)
+        verify_second_factor(client, admin)  # administrators sign in with a code too
 
         started = time.perf_counter()
         documents.certificate_pdf(certification)

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "accounts",
     "trainees",
@@ -64,6 +67,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # The one rule of two-step sign-in (accounts/two_factor.py): administrators, and anyone with
+    # a device, must pass the second factor before any other page.
+    "accounts.middleware.SecondFactorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -164,6 +172,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000  # the results grid of a large class posts many fields
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# What an import file may hold (common/imports.py): checked before the file is parsed, so that a
+# small XLSX that inflates to gigabytes, or a sheet reaching column XFD, is refused at once.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=5_000)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
+# Errors listed in full in a preview or a command's report; every error is still counted per kind.
+IMPORT_MAX_ERRORS_SHOWN = env.int("IMPORT_MAX_ERRORS_SHOWN", default=100)
+# Checking a file stops after this many rows with errors (it cannot be imported anyway).
+IMPORT_MAX_BAD_ROWS = env.int("IMPORT_MAX_BAD_ROWS", default=1_000)
 SCAN_MAX_UPLOAD_BYTES = env.int("SCAN_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -205,6 +224,15 @@ CERT_EXPIRING_SOON_DAYS = 90  # "expiring" badge on records
 CERTIFICATE_PAGE_SIZE = env("CERTIFICATE_PAGE_SIZE", default="A4")  # "A4" (landscape) or "letter"
 VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="30/m")
 
+# Verifiable credentials (certifications/credentials.py). The issuer's Ed25519 private key, as a
+# multibase Multikey secret ("z3u2..." or Digital Bazaar's 64-byte "zrv..."), or PKCS#8 PEM; never
+# stored in the database. Unset with DEBUG on: a development key is generated once under var/.
+CREDENTIAL_SIGNING_KEY = env("CREDENTIAL_SIGNING_KEY", default="")
+CREDENTIAL_DEVELOPMENT_KEY_FILE = BASE_DIR / "var" / "credential-signing-key" if DEBUG else None
+# Public keys ("z6Mk...") of earlier signing keys: still published in /.well-known/did.json so that
+# credentials signed before a key rotation keep verifying.
+CREDENTIAL_PREVIOUS_PUBLIC_KEYS = env.list("CREDENTIAL_PREVIOUS_PUBLIC_KEYS", default=[])
+
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
@@ -240,6 +268,17 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockouts.lockout_response"
 # (common/clients.py).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "common.clients.client_ip"
+
+# Two-step sign-in (django-otp): TOTP (RFC 6238, SHA-1, 30 s, 6 digits) with recovery codes.
+# Wrong codes count as failed sign-ins for axes above, so one lockout covers both steps, and an
+# administrator can see and lift it; django-otp's own per-device delays are off (a second,
+# invisible lockout that no one could lift).
+OTP_TOTP_ISSUER = "CECOPAM"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Minutes between the right password and the code before the password must be typed again.
+TWO_STEP_PENDING_MINUTES = 5
 
 # Content-Security-Policy: no inline scripts or styles anywhere.
 CONTENT_SECURITY_POLICY = {

@@ -2,11 +2,14 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 import common.admin  # noqa: F401  (administrators-only admin site)
 from certifications import verification
 
 urlpatterns = [
+    # One sign-in page for everyone: the admin's own would skip the second step.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("reports.urls")),

@@ -7,21 +7,30 @@ in certifications/reminders.py.
 import datetime
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pghistory
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, Func, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import is_administrator
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from trainees.models import Trainee
+
 # Crockford's base32: no I, L, O or U, so a code read off paper is hard to mistype.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_GROUPS = 4
 CODE_GROUP_LENGTH = 4  # 16 symbols x 5 bits = 80 random bits
+
+
+# The database sequence that numbers certificates in the status list (migration 0008 creates it).
+STATUS_LIST_SEQUENCE = "certification_status_list_index_seq"
 
 
 def generate_code():
@@ -63,7 +72,7 @@ class CertificationType(models.Model):
 
 
 class CertificationQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> models.QuerySet:
         """Administrators see every certification; anyone else only their own."""
         if is_administrator(user):
             return self
@@ -71,11 +80,11 @@ class CertificationQuerySet(models.QuerySet):
             return self.none()
         return self.filter(trainee__user=user)
 
-    def current(self):
+    def current(self) -> "CertificationQuerySet":
         """Neither revoked nor superseded by a renewal."""
         return self.filter(revoked_at__isnull=True, superseded_by__isnull=True)
 
-    def valid_on(self, day):
+    def valid_on(self, day: datetime.date) -> "CertificationQuerySet":
         return self.filter(revoked_at__isnull=True, issued_on__lte=day).filter(
             Q(expires_on__isnull=True) | Q(expires_on__gte=day)
         )
@@ -103,7 +112,9 @@ class CertificationQuerySet(models.QuerySet):
             today - timedelta(days=settings.CERT_EXPIRING_SOON_DAYS), today - timedelta(days=1)
         )
 
-    def due_for_reminder(self, today, *, stages=None, grace_days=None):
+    def due_for_reminder(
+        self, today: datetime.date, *, stages: list[int] | None = None, grace_days: int | None = None
+    ) -> "CertificationQuerySet":
         """Current certifications owed a reminder on `today`, annotated with `reminder_stage`.
 
         Selected by a range, never an exact date: expiring within the longest stage, or
@@ -136,7 +147,7 @@ class CertificationQuerySet(models.QuerySet):
             .filter(~Exists(already_reminded))
         )
 
-    def with_reminder_state(self):
+    def with_reminder_state(self) -> "CertificationQuerySet":
         """Annotate the latest (most urgent) reminder of each certification: `last_reminder_stage`,
         `last_reminder_state`, `last_reminder_sent_at` (all None when it has had none), in one query."""
         latest = ExpiryReminder.objects.filter(certification=OuterRef("pk")).order_by("stage")
@@ -195,6 +206,20 @@ class Certification(models.Model):
         related_name="supersedes",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Its bit in the issuer's Bitstring Status List (certifications/credentials.py): drawn from a
+    # database sequence on insert (bulk inserts too), so it is unique, never reused and never changes.
+    status_list_index = models.BigIntegerField(
+        _("status list index"),
+        db_default=Func(Value(STATUS_LIST_SEQUENCE), function="nextval", output_field=models.BigIntegerField()),
+        editable=False,
+    )
+    # Salt of the holder's hashed identifiers in the verifiable credential: one per certificate, so
+    # that two credentials of one person cannot be linked by their hashes.
+    credential_salt = models.UUIDField(
+        _("credential salt"),
+        db_default=Func(function="gen_random_uuid", output_field=models.UUIDField()),
+        editable=False,
+    )
 
     objects = CertificationQuerySet.as_manager()
 
@@ -204,6 +229,8 @@ class Certification(models.Model):
         ordering = ["-issued_on", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["code"], name="certification_unique_code"),
+            # Also the index the status list is built from: the revoked or superseded ones in a range.
+            models.UniqueConstraint(fields=["status_list_index"], name="certification_unique_status_list_index"),
             # One live certificate per enrolment; a revoked one may be followed by a re-issue.
             models.UniqueConstraint(
                 fields=["enrollment"],
@@ -239,11 +266,11 @@ class Certification(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def is_external(self):
+    def is_external(self) -> bool:
         """Recorded by hand from another institution: no CECOPAM certificate PDF."""
         return self.enrollment_id is None and bool(self.issuer)
 
-    def state(self, today=None):
+    def state(self, today: datetime.date | None = None) -> str:
         today = today or timezone.localdate()
         if self.revoked_at:
             return self.State.REVOKED
@@ -268,7 +295,7 @@ class Certification(models.Model):
 
 
 class ExpiryReminderQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> models.QuerySet:
         """Administrators see every reminder; a trainee, those about their own certifications."""
         if is_administrator(user):
             return self
@@ -276,7 +303,7 @@ class ExpiryReminderQuerySet(models.QuerySet):
             return self.none()
         return self.filter(certification__trainee__user=user)
 
-    def sent_to(self, trainee):
+    def sent_to(self, trainee: "Trainee") -> "ExpiryReminderQuerySet":
         """The reminders a trainee was sent, newest first (their /me/ page lists them)."""
         return (
             self.filter(certification__trainee=trainee, state=ExpiryReminder.State.SENT)
@@ -284,11 +311,18 @@ class ExpiryReminderQuerySet(models.QuerySet):
             .order_by("-sent_at", "-pk")
         )
 
-    def needs_attention(self):
+    def needs_attention(self) -> "ExpiryReminderQuerySet":
         """Reminders an administrator must look at: still failing, or with no address to send to."""
         return self.filter(state__in=[ExpiryReminder.State.FAILING, ExpiryReminder.State.UNDELIVERABLE])
 
-    def stalled(self, now, *, pending_after, sending_after, failing_after):
+    def stalled(
+        self,
+        now: datetime.datetime,
+        *,
+        pending_after: datetime.timedelta,
+        sending_after: datetime.timedelta,
+        failing_after: datetime.timedelta,
+    ) -> "ExpiryReminderQuerySet":
         """Claimed reminders whose send never finished and that no task is known to be retrying.
 
         pending: claimed, but the task was never enqueued or was lost with the broker;
@@ -356,6 +390,29 @@ class ExpiryReminder(models.Model):
 
     def __str__(self):
         return f"{self.certification.code} — {self.stage} d"
+
+
+class StatusList(models.Model):
+    """One signed Bitstring Status List credential (W3C), as served at /credentials/status/<number>.json.
+
+    Stored, not rebuilt per request: the revoke and issue services bump `version` when a bit of
+    this list may have changed, and the next request re-signs it when `signed_version` lags
+    (certifications/credentials.py, `status_list_credential`).
+    """
+
+    number = models.PositiveIntegerField(_("number"))
+    version = models.PositiveIntegerField(_("version"), default=0)
+    signed_version = models.PositiveIntegerField(_("signed version"), null=True, blank=True)
+    credential = models.JSONField(_("signed credential"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("status list")
+        verbose_name_plural = _("status lists")
+        constraints = [models.UniqueConstraint(fields=["number"], name="status_list_unique_number")]
+
+    def __str__(self):
+        return f"{self.number} (v{self.version})"
 
 
 pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="CertificationEvent")(Certification)

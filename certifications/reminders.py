@@ -13,26 +13,30 @@ Celery tasks (certifications/tasks.py) and the send_expiry_reminders command cal
 functions; neither re-implements them.
 """
 
+import datetime
 import functools
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from common.links import page_url
 from common.permissions import ADMINISTRATORS
 from courses.models import CourseSession
+from trainees.models import Trainee
 
 from .emails import build_message
-from .models import Certification, ExpiryReminder
+from .models import Certification, CertificationType, ExpiryReminder
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +116,7 @@ def _claim_statement(today):
     return sql, [*params, *due_params]
 
 
-def sweep(*, today, dispatch=None) -> list[Claim]:
+def sweep(*, today: datetime.date, dispatch: Callable[[int], object] | None = None) -> list[Claim]:
     """Claim every reminder due on `today`; after commit, hand the claimed ids to `dispatch`.
 
     Guarantees: each current (not revoked, not superseded) certification expiring within the
@@ -135,7 +139,7 @@ def sweep(*, today, dispatch=None) -> list[Claim]:
     return claims
 
 
-def due_on(today):
+def due_on(today: datetime.date) -> QuerySet[Certification]:
     """What a sweep on `today` would claim (for the dry run), with what the listing shows."""
     return (
         Certification.objects.due_for_reminder(today)
@@ -144,7 +148,7 @@ def due_on(today):
     )
 
 
-def recipients_for(certification):
+def recipients_for(certification: Certification) -> tuple[list[str], list[str]]:
     """(to, cc): the trainee, with the organization's training officer in copy; the officer
     alone when the trainee has no address; both empty when nobody can be written to."""
     trainee = certification.trainee
@@ -156,7 +160,7 @@ def recipients_for(certification):
     return to, cc
 
 
-def renewal_sessions(certification_type, today):
+def renewal_sessions(certification_type: CertificationType, today: datetime.date) -> QuerySet:
     """The next sessions, planned or open for enrolment, of active courses granting this type."""
     return list(
         CourseSession.objects.filter(
@@ -170,12 +174,14 @@ def renewal_sessions(certification_type, today):
     )
 
 
-def reminder_language(trainee):
+def reminder_language(trainee: Trainee) -> str:
     """The trainee's preferred language; Spanish when they have not chosen one."""
     return trainee.preferred_language or "es"
 
 
-def build_reminder_message(reminder, *, today, to, cc, connection=None):
+def build_reminder_message(
+    reminder: ExpiryReminder, *, today: datetime.date, to: list[str], cc: list[str], connection=None
+) -> EmailMultiAlternatives:
     """The reminder email in the trainee's language (Spanish unless they chose otherwise)."""
     certification = reminder.certification
     trainee = certification.trainee
@@ -207,7 +213,9 @@ def _error_text(exc):
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def deliver(reminder_id, *, today=None, now=None, connection=None) -> str:
+def deliver(
+    reminder_id: int, *, today: datetime.date | None = None, now: datetime.datetime | None = None, connection=None
+) -> str:
     """Send one claimed reminder, at most once; return an Outcome.
 
     Guarantees: the send is claimed with a conditional UPDATE (pending or failing, or sending
@@ -270,7 +278,7 @@ def deliver(reminder_id, *, today=None, now=None, connection=None) -> str:
     return Outcome.SENT
 
 
-def stalled(now=None):
+def stalled(now: datetime.datetime | None = None) -> QuerySet[ExpiryReminder]:
     """Claimed reminders whose send never finished and that no task is known to be retrying."""
     return ExpiryReminder.objects.stalled(
         now or timezone.now(),
@@ -280,7 +288,9 @@ def stalled(now=None):
     )
 
 
-def requeue_stalled(*, dispatch, now=None, limit=1000) -> list[int]:
+def requeue_stalled(
+    *, dispatch: Callable[[int], object], now: datetime.datetime | None = None, limit: int = 1000
+) -> list[int]:
     """Hand claimed-but-unsent reminders to `dispatch` again (a killed worker, a lost message).
 
     Safe to run at any time: delivery claims each send, so a reminder still being sent, or
@@ -292,7 +302,7 @@ def requeue_stalled(*, dispatch, now=None, limit=1000) -> list[int]:
     return ids
 
 
-def digest_recipients():
+def digest_recipients() -> list[str]:
     """Active administrators (the group, and superusers) who have an email address."""
     User = get_user_model()
     return (
@@ -304,7 +314,7 @@ def digest_recipients():
     )
 
 
-def send_digest(*, today=None, connection=None) -> int:
+def send_digest(*, today: datetime.date | None = None, connection=None) -> int:
     """Email each administrator, in their language, what expires in the next 30 days and which
     reminders could not be delivered (failing or undeliverable). Returns the messages sent."""
     from django.core.mail import get_connection

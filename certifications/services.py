@@ -18,6 +18,7 @@ from trainees.models import Trainee
 if TYPE_CHECKING:
     from courses.models import Enrollment
 
+from . import credentials
 from .models import Certification, CertificationType
 
 
@@ -31,13 +32,15 @@ def issue_certification(
     expires_on: datetime.date | None = None,
     issuer: str = "",
     scan=None,
+    code: str | None = None,
 ) -> Certification:
     """Issue a certification and keep one current certificate per person and type.
 
     Guarantees: the new certificate supersedes the holder's current ones of the same type
     issued on or before it (they get no more reminders); if the holder already has a newer
     current one, the new certificate is itself recorded as superseded by it. At most one
-    live certificate per enrolment (database constraint).
+    live certificate per enrolment (database constraint). `code` keeps a code already printed
+    on a paper certificate (imported history), so that it still verifies; else one is generated.
     """
     # Two issues to one holder at once (two sessions finalized together, an external record
     # typed meanwhile) would each miss the other's new certificate and both stay current:
@@ -53,14 +56,21 @@ def issue_certification(
     )
     if scan is not None:
         certification.scan = scan
+    if code:
+        certification.code = code
     certification.save()
     current_same_type = Certification.objects.current().filter(trainee=trainee, type=type).exclude(pk=certification.pk)
     newer = current_same_type.filter(issued_on__gt=issued_on).order_by("-issued_on", "-id").first()
     if newer is not None:
         certification.superseded_by = newer
         certification.save(update_fields=["superseded_by"])
+        credentials.status_changed([certification.pk])
     else:
-        current_same_type.filter(issued_on__lte=issued_on).update(superseded_by=certification)
+        superseded = list(current_same_type.filter(issued_on__lte=issued_on).values_list("pk", flat=True))
+        if superseded:
+            Certification.objects.filter(pk__in=superseded).update(superseded_by=certification)
+            # Their verifiable credentials now show as revoked in the status list.
+            credentials.status_changed(superseded)
     return certification
 
 
@@ -68,7 +78,8 @@ def issue_certification(
 def revoke_certification(*, certification: Certification, reason: str, by: AbstractBaseUser) -> Certification:
     """Revoke a certification with a reason (kept in its history).
 
-    Guarantees: a revoked certificate gets no reminders and verifies as revoked; the
+    Guarantees: a revoked certificate gets no reminders and verifies as revoked (also its
+    verifiable credential, through the status list); the
     newest certificate it had superseded becomes current again (older ones it had superseded
     are re-pointed to that one), so the holder keeps at most one current certificate of the
     type. Revoking a certificate that was itself superseded hands its predecessors to its
@@ -98,4 +109,6 @@ def revoke_certification(*, certification: Certification, reason: str, by: Abstr
         others = []
     if others:
         Certification.objects.filter(pk__in=others).update(superseded_by=heir_pk)
+    # The revoked credential's bit is set, the heir's (current again) cleared.
+    credentials.status_changed([certification.pk, *predecessors[:1]])
     return certification

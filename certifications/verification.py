@@ -13,12 +13,14 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from common.clients import client_ip
 from common.errors import too_many_requests
 
+from . import credentials
 from .forms import VerifySearchForm
 from .models import CODE_GROUP_LENGTH, CODE_GROUPS, Certification, normalize_code
 
@@ -111,7 +113,12 @@ def verify(request, code):
     if certification is None:
         return _not_found_response(request)
     facts = public_facts(certification, timezone.localdate())
-    response = render(request, "certifications/verify.html", {"facts": facts, "State": Certification.State})
+    context = {"facts": facts, "State": Certification.State, "issuer_did": credentials.issuer_did()}
+    # The signed credential itself stays with its holder and administrators: only they see its link.
+    if credentials.issues_credential(certification) and certification.revoked_at is None:
+        if Certification.objects.visible_to(request.user).filter(pk=certification.pk).exists():
+            context["credential_url"] = reverse("certifications:credential", args=[certification.pk])
+    response = render(request, "certifications/verify.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
 

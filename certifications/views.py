@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import ExportLog
 from common.permissions import administrator_required
 from common.spreadsheets import csv_response, xlsx_response
+from trainees.models import name_order
 
 from .filters import ExpiringFilter
 from .models import Certification, ExpiryReminder
@@ -46,7 +47,7 @@ def _expiring_queryset(user):
         .current()
         .with_reminder_state()
         .select_related("trainee__organization", "type")
-        .order_by("expires_on", "trainee__paternal_surname", "trainee__given_names", "pk")
+        .order_by("expires_on", *name_order("trainee__"))
     )
 
 

@@ -25,23 +25,23 @@ from django.db import connection
 from django.db.models import Func, TextField
 from django.http import FileResponse
 
-from .spreadsheets import CSV_CONTENT_TYPE, FORMULA_PREFIXES, safe_cell
+from .spreadsheets import CSV_CONTENT_TYPE, ESCAPED_SQL, safe_cell
 
 BLOCK_SIZE = 64 * 1024
 
 
 class SafeCell(Func):
     """The text of a cell as safe_cell() gives it: an apostrophe before a leading = + - @, tab or
-    carriage return; NULL for an empty string (so that COPY leaves the cell empty, unquoted)."""
+    carriage return, or before apostrophes followed by one; NULL for an empty string (so that COPY
+    leaves the cell empty, unquoted)."""
 
     output_field = TextField()
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        prefixes = ", ".join(["%s"] * len(FORMULA_PREFIXES))
         return (
-            f"(CASE WHEN left({sql}, 1) IN ({prefixes}) THEN '''' || {sql} ELSE NULLIF({sql}, '') END)",
-            [*params, *FORMULA_PREFIXES, *params, *params],
+            f"(CASE WHEN {sql} ~ %s THEN '''' || {sql} ELSE NULLIF({sql}, '') END)",
+            [*params, ESCAPED_SQL, *params, *params],
         )
 
 

@@ -1,8 +1,10 @@
 """Spreadsheet exports shared by every app: formula-safe cells, streaming CSV and XLSX responses.
 
 Text that starts with = + - @, a tab or a carriage return would be run as a formula by Excel
-or LibreOffice (CSV injection); such cells get a leading apostrophe. Numbers and dates stay
-typed. CSV starts with a UTF-8 byte order mark so that Excel reads accented names correctly.
+or LibreOffice (CSV injection); such cells get a leading apostrophe. So that the apostrophe can
+be taken off again exactly on import (unescape_cell), text that already starts with apostrophes
+followed by one of those characters ("'=x", "''+1") gets one more: every string exports and
+imports back unchanged. Numbers and dates stay typed. CSV starts with a UTF-8 byte order mark so that Excel reads accented names correctly.
 """
 
 import csv
@@ -14,6 +16,10 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What gets an apostrophe on export, and loses one on import: apostrophes (none or more), then a
+# formula prefix. The same pattern, in PostgreSQL's syntax, escapes COPY exports (csv_copy.SafeCell).
+ESCAPED = re.compile("'*[-=+@\t\r]")  # used with match(): anchored at the start
+ESCAPED_SQL = "^'*[-=+@\t\r]"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_BATCH_ROWS = 500
@@ -23,15 +29,16 @@ def safe_cell(value):
     """The value to write in a cell: text starting like a formula is prefixed with ' ."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and ESCAPED.match(value):
         return "'" + value
     return value
 
 
 def unescape_cell(text):
-    """The inverse of safe_cell for text read back from a file: "'=x" becomes "=x" again, so
-    that an exported file imports back unchanged (a phone number "+52 ..." stays "+52 ...")."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
+    """The inverse of safe_cell for text read back from a file: "'=x" becomes "=x" again and
+    "''=x" becomes "'=x", so that an exported file imports back unchanged (a phone number
+    "+52 ..." stays "+52 ...", a remark "'@home" keeps its apostrophe)."""
+    if text.startswith("'") and ESCAPED.match(text, 1):
         return text[1:]
     return text
 

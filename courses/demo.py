@@ -24,6 +24,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import create_totp_device
+from accounts.two_factor import otpauth_uri, totp_device_for
 from certifications.models import Certification, CertificationType
 from certifications.services import issue_certification
 from common.permissions import ADMINISTRATORS, INSTRUCTORS, TRAINEES
@@ -367,6 +369,8 @@ DEMO_TRAINEE_UNIT = "Batallón de Ingenieros de Combate, SEDENA"
 @dataclass
 class Summary:
     accounts: list = field(default_factory=list)  # (role, username, password) of the printed logins
+    # username -> otpauth:// URI of the printed logins that sign in with a code too (administrators)
+    otpauth_uris: dict = field(default_factory=dict)
     created_sessions: int = 0
 
 
@@ -507,6 +511,11 @@ def _seed_accounts(organizations):
         user.groups.set([groups[account.role]])
         users[account.username] = user
     _unlock([a.username for a in ACCOUNTS if a.printed])
+    otpauth_uris = {
+        account.username: _demo_totp_uri(users[account.username])
+        for account in ACCOUNTS
+        if account.printed and account.role == ADMINISTRATORS
+    }
     demo, _ = Trainee.objects.update_or_create(
         service_number=DEMO_TRAINEE["service_number"],
         nationality=DEMO_TRAINEE["nationality"],
@@ -519,7 +528,14 @@ def _seed_accounts(organizations):
         ],
         ignore_conflicts=True,
     )
-    return users, demo, summary
+    return users, demo, summary, otpauth_uris
+
+
+def _demo_totp_uri(user):
+    """The demo administrator's authenticator (administrators sign in with a code too): kept
+    from run to run, so that an app that has scanned it keeps working."""
+    device = totp_device_for(user) or create_totp_device(user=user, confirmed=True)
+    return otpauth_uri(device)
 
 
 def _unlock(usernames):
@@ -697,13 +713,13 @@ def seed_demo(*, today=None) -> Summary:
     today = today or timezone.localdate()
     with pghistory.context(source="seed_demo"):
         organizations, trainees = _seed_people()
-        users, demo, printed = _seed_accounts(organizations)
+        users, demo, printed, otpauth_uris = _seed_accounts(organizations)
         types, courses = _seed_catalogue()
         _seed_external_certifications(today=today, types=types, trainees=trainees)
         created = _seed_sessions(
             today=today, courses=courses, types=types, trainees=trainees, demo=demo, users=users, admin=users["admin"]
         )
-    return Summary(accounts=printed, created_sessions=created)
+    return Summary(accounts=printed, otpauth_uris=otpauth_uris, created_sessions=created)
 
 
 def counts(today=None):

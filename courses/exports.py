@@ -6,7 +6,7 @@ rows with iterator(); memory stays flat either way. Every export is recorded in 
 """
 
 from django.db.models import Case, CharField, F, FilteredRelation, Func, IntegerField, Q, Value, When
-from django.db.models.functions import Concat, NullIf, Trim
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from accounts.models import ExportLog
 from certifications.documents import render_pdf
 from common.csv_copy import copy_csv_response, safe_text
 from common.spreadsheets import fitting_widths, xlsx_response
+from trainees.models import name_order
 
 from .models import Enrollment
 
@@ -82,28 +83,13 @@ def roster_enrollments(session):
                 output_field=IntegerField(),
             ),
         )
-        .order_by(
-            "status_order", "trainee__paternal_surname", "trainee__maternal_surname", "trainee__given_names", "pk"
-        )
+        .order_by("status_order", *name_order("trainee__"))
     )
 
 
 def roster_rows(session):
-    for enrollment in roster_enrollments(session).iterator(chunk_size=ROSTER_CHUNK_SIZE):
-        trainee = enrollment.trainee
-        yield [
-            trainee.service_number,
-            trainee.rank,
-            trainee.full_name,
-            trainee.nationality.code,
-            trainee.organization.name if trainee.organization else "",
-            enrollment.get_status_display(),
-            enrollment.get_result_display(),
-            enrollment.score,
-            enrollment.attendance,
-            enrollment.certificate_code or "",
-            enrollment.certificate_expires_on,
-        ]
+    """The rows of the XLSX: the same cells as the CSV (the spreadsheet helper makes text safe)."""
+    return roster_enrollments(session).values_list(*roster_cells()).iterator(chunk_size=ROSTER_CHUNK_SIZE)
 
 
 def _filename(session, extension):
@@ -128,8 +114,9 @@ def _labels(field, choices):
     )
 
 
-def roster_csv_cells(session):
-    """roster_rows(), each cell computed by the database (for the CSV, common/csv_copy.py)."""
+def roster_cells():
+    """Each roster column (roster_header()) as the expression that computes it in the database:
+    one definition for the CSV and the XLSX."""
     # Trainee.full_name: the given names and the surnames that are not empty, one space apart.
     full_name = Trim(
         Func(
@@ -142,18 +129,29 @@ def roster_csv_cells(session):
             output_field=CharField(),
         )
     )
+    return [
+        F("trainee__service_number"),
+        F("trainee__rank"),
+        full_name,
+        F("trainee__nationality"),
+        Coalesce(F("trainee__organization__name"), Value("")),
+        _labels("status", Enrollment.Status.choices),
+        _labels("result", Enrollment.Result.choices),
+        F("score"),
+        F("attendance"),
+        Coalesce(F("certificate_code"), Value("")),
+        F("certificate_expires_on"),
+    ]
+
+
+# Cells the database writes as numbers or dates in the CSV; every other cell is text, made safe.
+_NOT_TEXT = {7, 8, EXPIRES_ON_COLUMN}
+
+
+def roster_csv_cells(session):
+    """roster_cells() for the CSV (common/csv_copy.py): text cells neutralized in SQL."""
     return roster_enrollments(session).values_list(
-        safe_text(F("trainee__service_number")),
-        safe_text(F("trainee__rank")),
-        safe_text(full_name),
-        safe_text(F("trainee__nationality")),
-        safe_text(F("trainee__organization__name")),
-        safe_text(_labels("status", Enrollment.Status.choices)),
-        safe_text(_labels("result", Enrollment.Result.choices)),
-        "score",
-        "attendance",
-        safe_text(F("certificate_code")),
-        "certificate_expires_on",
+        *[cell if index in _NOT_TEXT else safe_text(cell) for index, cell in enumerate(roster_cells())]
     )
 
 

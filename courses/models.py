@@ -4,14 +4,21 @@ Business rules that write (enrol, withdraw, record results, finalize, reopen) li
 courses/services.py; this module holds the data and the reads that encode meaning.
 """
 
+import datetime
+from typing import TYPE_CHECKING
+
 import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.permissions import is_administrator, is_instructor
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class Course(models.Model):
@@ -66,12 +73,15 @@ class Course(models.Model):
     def __str__(self):
         return f"{self.code} — {self.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("courses:course-detail", args=[self.pk])
+
 
 class CourseSessionQuerySet(models.QuerySet):
-    def taught_by(self, user):
+    def taught_by(self, user: "User") -> "CourseSessionQuerySet":
         return self.filter(instructors=user)
 
-    def recordable_by(self, user):
+    def recordable_by(self, user: "User") -> "CourseSessionQuerySet":
         """Sessions whose results grid the user may edit: all for administrators, else those taught."""
         if is_administrator(user):
             return self
@@ -79,7 +89,7 @@ class CourseSessionQuerySet(models.QuerySet):
             return self.none()
         return self.taught_by(user)
 
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> models.QuerySet:
         """Administrators see every session; an instructor, those they teach; a trainee,
         those they are enrolled in."""
         if is_administrator(user):
@@ -90,14 +100,14 @@ class CourseSessionQuerySet(models.QuerySet):
             return self.filter(pk__in=self.model.objects.taught_by(user).values("pk"))
         return self.filter(pk__in=Enrollment.objects.filter(trainee__user=user).values("session_id"))
 
-    def upcoming(self, today=None):
+    def upcoming(self, today: datetime.date | None = None) -> "CourseSessionQuerySet":
         return self.filter(starts_on__gt=today or timezone.localdate())
 
-    def running(self, today=None):
+    def running(self, today: datetime.date | None = None) -> "CourseSessionQuerySet":
         today = today or timezone.localdate()
         return self.filter(starts_on__lte=today, ends_on__gte=today)
 
-    def past(self, today=None):
+    def past(self, today: datetime.date | None = None) -> "CourseSessionQuerySet":
         return self.filter(ends_on__lt=today or timezone.localdate())
 
 
@@ -152,6 +162,9 @@ class CourseSession(models.Model):
     def __str__(self):
         return f"{self.code} — {self.course.title}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("courses:session-detail", args=[self.pk])
+
     # Certificates are issued from these values when the session is finalized: they change only
     # after the session is reopened (forms, services and the admin ask `frozen_fields`).
     FROZEN_WHEN_FINALIZED = ("course", "starts_on", "ends_on", "capacity", "status")
@@ -172,11 +185,11 @@ class CourseSession(models.Model):
 
 
 class EnrollmentQuerySet(models.QuerySet):
-    def active(self):
+    def active(self) -> "EnrollmentQuerySet":
         """Enrolments holding a seat (not waitlisted, not withdrawn)."""
         return self.filter(status=Enrollment.Status.ENROLLED)
 
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> models.QuerySet:
         if is_administrator(user):
             return self
         if not user.is_authenticated:

@@ -6,7 +6,10 @@ When a session is finalized, certifications are issued and revoked through
 certifications.services: actions flow one way, courses -> certifications.
 """
 
+import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,12 +19,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from certifications.models import Certification
+from certifications.models import Certification, CertificationType
 from certifications.services import issue_certification, revoke_certification
 from common.bulk import update_rows
 from common.permissions import is_administrator
+from trainees.models import Trainee
 
-from .models import CourseSession, Enrollment
+if TYPE_CHECKING:
+    from accounts.models import User
+
+from .models import Course, CourseSession, Enrollment
 
 RESULT_FIELDS = ("result", "score", "attendance", "remarks")
 
@@ -32,7 +39,7 @@ def _lock(session) -> CourseSession:
     return CourseSession.objects.select_for_update(of=("self",)).select_related("course").get(pk=session.pk)
 
 
-def missing_prerequisites(*, course, trainee, on_date):
+def missing_prerequisites(*, course: Course, trainee: Trainee, on_date: datetime.date) -> list[CertificationType]:
     """The course's prerequisite certification types the trainee does not hold valid on `on_date`."""
     required = list(course.prerequisites.all())
     if not required:
@@ -45,7 +52,7 @@ def missing_prerequisites(*, course, trainee, on_date):
     return [cert_type for cert_type in required if cert_type.pk not in held]
 
 
-def result_error(*, course, result, score):
+def result_error(*, course: Course, result: str, score: Decimal | None) -> str | None:
     """Why a result cannot stand with this score (a passing result below the pass mark), or None."""
     if result == Enrollment.Result.PASSED and course.pass_mark is not None:
         if score is None:
@@ -70,7 +77,14 @@ def _fill_seats_from_waitlist(session):
 
 
 @transaction.atomic
-def enroll(*, session, trainee, by, override_prerequisites=False, override_reason="") -> Enrollment:
+def enroll(
+    *,
+    session: CourseSession,
+    trainee: Trainee,
+    by: "User",
+    override_prerequisites: bool = False,
+    override_reason: str = "",
+) -> Enrollment:
     """Enrol a trainee in a session.
 
     Guarantees: the session never holds more enrolled trainees than its capacity, even
@@ -171,12 +185,12 @@ def update_session(*, session: CourseSession, changes: dict, instructors=None) -
     return change_capacity(session=stored, capacity=capacity) if capacity is not None else []
 
 
-def can_record_results(user, session) -> bool:
+def can_record_results(user: "User", session: CourseSession) -> bool:
     return CourseSession.objects.recordable_by(user).filter(pk=session.pk).exists()
 
 
 @transaction.atomic
-def record_results(*, session, results, by) -> int:
+def record_results(*, session: CourseSession, results: list[dict], by: "User") -> int:
     """Save the results grid of a session in one write.
 
     `results` maps enrolment id to a dict with result, score, attendance and remarks
@@ -240,7 +254,7 @@ class FinalizeOutcome:
 
 
 @transaction.atomic
-def finalize_session(*, session, by) -> FinalizeOutcome:
+def finalize_session(*, session: CourseSession, by: "User") -> FinalizeOutcome:
     """Lock the results grid and settle certificates.
 
     Guarantees: every enrolled trainee has a result other than pending; when the course
@@ -297,7 +311,7 @@ def finalize_session(*, session, by) -> FinalizeOutcome:
 
 
 @transaction.atomic
-def reopen_session(*, session, by, reason) -> CourseSession:
+def reopen_session(*, session: CourseSession, by: "User", reason: str) -> CourseSession:
     """Unlock a finalized session's grid (administrators only; the reason is kept in history).
 
     Certificates stay as they are until the session is finalized again.

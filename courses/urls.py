@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "courses"
 
 urlpatterns = [
+    path("courses/import-history/", import_views.history_import, name="import-history"),
+    path("courses/import-history/confirm/", import_views.history_import_confirm, name="import-history-confirm"),
     path("courses/", views.course_list, name="course-list"),
     path("courses/new/", views.course_create, name="course-create"),
     path("courses/<int:pk>/", views.course_detail, name="course-detail"),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.permissions import administrator_required, is_administrator, staff_required
-from trainees.models import Trainee
+from trainees.models import Trainee, name_key, name_order
 
 from . import exports, services
 from .filters import PERIODS, CourseFilter, SessionFilter
@@ -28,7 +28,6 @@ from .models import Course, CourseSession, Enrollment
 PAGE_SIZE = 25
 SEARCH_LIMIT = 10
 SEARCH_MAX_LENGTH = 100
-NAME_ORDER = ("trainee__paternal_surname", "trainee__maternal_surname", "trainee__given_names", "pk")
 
 
 def _enrolment_count(status):
@@ -204,7 +203,7 @@ def _search_trainees(request, session, q):
         .search(q)
         .select_related("organization")
         .annotate(on_session=Exists(on_session))
-        .order_by("paternal_surname", "maternal_surname", "given_names", "pk")[: SEARCH_LIMIT + 1]
+        .order_by(*name_order())[: SEARCH_LIMIT + 1]
     )
     return matches[:SEARCH_LIMIT], len(matches) > SEARCH_LIMIT
 
@@ -222,8 +221,7 @@ def _session_context(request, session, **extra):
     )
 
     def by_name(enrollment):
-        trainee = enrollment.trainee
-        return (trainee.paternal_surname, trainee.maternal_surname, trainee.given_names, enrollment.pk)
+        return name_key(enrollment.trainee)
 
     enrolled = sorted((e for e in rows if e.status == Enrollment.Status.ENROLLED), key=by_name)
     waitlist = [e for e in rows if e.status == Enrollment.Status.WAITLISTED]  # first come, first served
@@ -423,7 +421,9 @@ def session_results(request, pk):
         CourseSession.objects.recordable_by(request.user).select_related("course__grants"), pk=pk
     )
     enrollments = (
-        session.enrollments.filter(status=Enrollment.Status.ENROLLED).select_related("trainee").order_by(*NAME_ORDER)
+        session.enrollments.filter(status=Enrollment.Status.ENROLLED)
+        .select_related("trainee")
+        .order_by(*name_order("trainee__"))
     )
     read_only = session.is_finalized
     save_errors = []

@@ -13,6 +13,13 @@ def _fast_password_hashing(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _credential_signing_key(settings):
+    """Credentials are signed with a fixed test key, not the development key kept under var/."""
+    settings.CREDENTIAL_SIGNING_KEY = "z3u2XyiEZkfWwohoe1XcodXXRGGp8nEHHNFS4FhsHpRnE4Lr"
+    settings.CREDENTIAL_PREVIOUS_PUBLIC_KEYS = []
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Code outside a request (services, commands) speaks English in tests, whatever language the
     previous test's request left active in this thread; requests still choose by Accept-Language."""
@@ -20,6 +27,30 @@ def _english_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _administrators_pass_the_second_step(request, monkeypatch):
+    """`client.force_login(administrator)` signs in as an administrator who has also typed a
+    code: the session is verified with their TOTP device (created for them), as the code page
+    does (accounts.testing.verify_second_factor). Tests of the second step itself are marked
+    `password_only` and get the session the password alone gives."""
+    if "password_only" in request.keywords:
+        return
+    from django.test import Client
+
+    from accounts.testing import verify_second_factor
+    from common.permissions import ADMINISTRATORS
+
+    force_login = Client.force_login
+
+    def force_login_with_second_step(self, user, backend=None):
+        force_login(self, user, backend)
+        # Asked here without the per-user role cache, which a test may still want to change.
+        if user.is_superuser or user.groups.filter(name=ADMINISTRATORS).exists():
+            verify_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_step)
 
 
 @pytest.fixture

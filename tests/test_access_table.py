@@ -32,6 +32,11 @@ ACCESS = {
     "lockouts": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "unlock": (NOT_ALLOWED,) * 6,
     "login": (OK, OK, OK, OK, OK, OK),
+    # The code page serves someone whose password was just right; signed-in users owe it nothing here.
+    "two-step-code": (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED),
+    "two-step": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),  # instructors: set up; administrators: status
+    "two-step-recovery-codes": (NOT_ALLOWED,) * 6,
+    "two-step-off": (NOT_ALLOWED,) * 6,
     "logout": (NOT_ALLOWED,) * 6,
     "password_change": (LOGIN, OK, OK, OK, OK, OK),
     "password_change_done": (LOGIN, OK, OK, OK, OK, OK),
@@ -52,6 +57,8 @@ ACCESS = {
     "trainees:export-xlsx": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:transcript": (LOGIN, OK, GONE, FORBIDDEN, GONE, OK),
     "courses:course-list": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    "courses:import-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "courses:import-history-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "courses:course-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:course-detail": (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
     "courses:course-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -71,6 +78,9 @@ ACCESS = {
     "courses:roster-pdf": (LOGIN, GONE, GONE, OK, GONE, OK),
     "certifications:expiring": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:certificate": (LOGIN, OK, GONE, GONE, GONE, OK),
+    "certifications:credential": (LOGIN, OK, GONE, GONE, GONE, OK),
+    "certifications:did-document": (OK,) * 6,
+    "certifications:status-list": (OK,) * 6,
     "certifications:scan": (LOGIN, GONE, GONE, GONE, GONE, GONE),  # this certificate has no scan
     "certifications:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:external-new": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE),  # needs ?trainee=<id>
@@ -140,6 +150,8 @@ def world(db, django_db_blocker):
         "certifications:external-new-for-trainee": {"trainee_pk": cast["owner"].trainee.pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "verify": {"code": certification.code},
+        "certifications:did-document": None,
+        "certifications:status-list": {"number": 1},
     }
     for name in ACCESS:
         if name.startswith(("courses:session-", "courses:roster-")) and name not in (
@@ -185,12 +197,18 @@ def test_access(name, world, settings):
 POST_ACCESS = {
     #                                 anonymous, owner, other trainee, instructor, other instructor, administrator
     "unlock": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
+    "two-step-code": (LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED),
+    # Instructors without an authenticator are sent to set one up; administrators get new codes.
+    "two-step-recovery-codes": (LOGIN, FORBIDDEN, FORBIDDEN, MOVED, MOVED, OK),
+    "two-step-off": (LOGIN, FORBIDDEN, FORBIDDEN, MOVED, MOVED, FORBIDDEN),
     "trainees:create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "trainees:edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "trainees:import": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),  # the file is required
     "trainees:import-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),  # nothing to confirm
     "courses:course-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:course-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "courses:import-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),  # the file is required
+    "courses:import-history-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),  # nothing to confirm
     "courses:session-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:session-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:session-enrol": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),

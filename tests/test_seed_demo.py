@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: idempotent demo data and working demo logins for each role."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -10,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.testing import code_from_otpauth_uri
 from certifications.models import Certification, CertificationType
 from common.permissions import is_administrator, is_instructor, is_trainee
 from courses.demo import DEMO_PASSWORD, seed_demo
@@ -113,8 +115,29 @@ def test_demo_accounts_sign_in_with_the_printed_password(seeded, client, usernam
     user = User.objects.get(username=username)
     assert predicate(user)
     response = client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True)
+    if username == "admin":
+        # The administrator types a code too, computed from the printed otpauth:// URI.
+        assert response.redirect_chain[-1][0].startswith("/accounts/login/code/")
+        code = code_from_otpauth_uri(_printed_otpauth_uri(seeded["second_output"], username))
+        response = client.post(response.redirect_chain[-1][0], {"code": code}, follow=True)
     assert response.redirect_chain[-1][0] == landing
     assert response.wsgi_request.user == user
+
+
+def _printed_otpauth_uri(output, username):
+    """The otpauth:// URI printed on the line after the login's username."""
+    lines = output.splitlines()
+    index = next(i for i, line in enumerate(lines) if f"username: {username} " in line)
+    return re.search(r"sign-in code: (otpauth://\S+)", lines[index + 1]).group(1)
+
+
+def test_the_demo_administrator_keeps_its_authenticator_from_run_to_run(seeded):
+    first = _printed_otpauth_uri(seeded["first_output"], "admin")
+    assert first == _printed_otpauth_uri(seeded["second_output"], "admin")
+    assert first.startswith("otpauth://totp/CECOPAM%3Aadmin?secret=")
+    assert "sign-in code" not in "".join(
+        line for line in seeded["second_output"].splitlines() if "username: instructor " in line
+    )
 
 
 def test_demo_roles(seeded):

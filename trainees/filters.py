@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from .models import Organization, Trainee
+from .models import Organization, Trainee, name_order
 
 
 class TraineeFilter(django_filters.FilterSet):
@@ -26,9 +26,5 @@ class TraineeFilter(django_filters.FilterSet):
 
 def filtered_trainees(params, user):
     """The trainees `user` may see, filtered by `params` (a QueryDict), in list order."""
-    queryset = (
-        Trainee.objects.visible_to(user)
-        .select_related("organization")
-        .order_by("paternal_surname", "maternal_surname", "given_names", "id")
-    )
+    queryset = Trainee.objects.visible_to(user).select_related("organization").order_by(*name_order())
     return TraineeFilter(params, queryset=queryset)

@@ -1,97 +1,33 @@
 """Administrators' trainee files: the import page (upload, preview, confirm) and the list export.
 
-Between the preview and the confirmation the uploaded file waits in a private directory
-(mode 0700, outside the static and media trees), under a random token kept in the user's
-session: nobody can guess its name or reach it by URL, and a confirmation only applies the
+The uploaded file waits for its confirmation where common.import_pages keeps it (a private
+directory, under a random token kept in the user's session), so a confirmation only applies the
 file this user previewed. The confirmation validates the file again and imports it only if
 the plan is still the one the user saw (trainees.imports.import_trainees).
 """
 
-import os
-import re
-import secrets
-import tempfile
-import time
-from pathlib import Path
-
-from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from common.import_pages import ImportUploadForm, discard, stage, staged
 from common.permissions import administrator_required
 
 from . import exports
-from .imports import COLUMNS, REQUIRED_COLUMNS, import_trainees, too_large_message
+from .imports import COLUMNS, REQUIRED_COLUMNS, import_trainees
 
 SESSION_KEY = "trainee_import"
-STAGED_MAX_AGE_SECONDS = 24 * 60 * 60
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
 PREVIEW_ROWS = 200  # rows listed per table in the preview; the counts cover every row
 
 
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File (CSV or XLSX)"),
-        allow_empty_file=True,  # the importer's own message says the file is empty
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
-            raise ValidationError(too_large_message(upload.size, settings.IMPORT_MAX_UPLOAD_BYTES))
-        return upload
-
-
-# --- the staged file ----------------------------------------------------------------------------
-
-
-def _staging_dir():
-    default = Path(tempfile.gettempdir()) / "cecopam-imports"
-    path = Path(getattr(settings, "IMPORT_STAGING_DIR", default))
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
-
-
-def _staged_path(token):
-    if not TOKEN_PATTERN.match(token or ""):
-        return None
-    return _staging_dir() / token
-
-
-def _purge_stale():
-    """Files of previews never confirmed nor cancelled are removed after a day."""
-    limit = time.time() - STAGED_MAX_AGE_SECONDS
-    for path in _staging_dir().iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except FileNotFoundError:
-            pass  # removed by another request meanwhile
-
-
 def _discard(request):
-    staged = request.session.pop(SESSION_KEY, None)
-    path = _staged_path(staged["token"]) if staged else None
-    if path is not None:
-        path.unlink(missing_ok=True)
+    discard(request, SESSION_KEY)
 
 
 def _stage(request, data, filename, fingerprint):
-    """Keep the file for its confirmation; returns the token that names it."""
-    _discard(request)
-    _purge_stale()
-    token = secrets.token_urlsafe(32)
-    descriptor = os.open(_staging_dir() / token, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    request.session[SESSION_KEY] = {"token": token, "filename": filename, "fingerprint": fingerprint}
-    return token
+    return stage(request, SESSION_KEY, data, filename, fingerprint)
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -144,27 +80,25 @@ def trainee_import(request):
 @require_POST
 def trainee_import_confirm(request):
     """Import the previewed file, all or nothing; or cancel it."""
-    staged = request.session.get(SESSION_KEY)
+    staged_file, data = staged(request, SESSION_KEY)
     token = request.POST.get("token", "")
-    if not staged or not secrets.compare_digest(str(staged.get("token", "")), token):
+    if staged_file is None:
         messages.error(request, _("No import is waiting for confirmation. Upload the file again."))
         return redirect("trainees:import")
     if "cancel" in request.POST:
         _discard(request)
         messages.info(request, _("Import cancelled; nothing was imported."))
         return redirect("trainees:import")
-    try:
-        data = _staged_path(token).read_bytes()
-    except (OSError, AttributeError):
+    if data is None:
         _discard(request)
         messages.error(request, _("The uploaded file has expired. Upload it again."))
         return redirect("trainees:import")
 
     report = import_trainees(
         data,
-        filename=staged["filename"],
+        filename=staged_file["filename"],
         commit=True,
-        expected_fingerprint=staged["fingerprint"],
+        expected_fingerprint=staged_file["fingerprint"],
         max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
     )
     if report.committed:
@@ -177,7 +111,7 @@ def trainee_import_confirm(request):
         messages.success(request, text)
         return redirect("trainees:list")
     if report.changed_since_preview and report.ok:
-        request.session[SESSION_KEY] = {**staged, "fingerprint": report.fingerprint}
+        request.session[SESSION_KEY] = {**staged_file, "fingerprint": report.fingerprint}
         messages.warning(
             request, _("The trainees changed since the preview. Check this new preview and confirm again.")
         )

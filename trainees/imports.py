@@ -4,7 +4,8 @@ One function, import_trainees(), serves the `import_trainees` command and the /t
 page. It works in two phases:
 
 1. read and validate: the file is decoded (XLSX; or CSV in UTF-8 with or without BOM, else
-   Windows-1252, separated by commas, semicolons or tabs), every row goes through
+   Windows-1252, separated by commas, semicolons or tabs; common.imports reads it, within the
+   limits), every row goes through
    TraineeRowForm, and the lookups (existing trainees by (service_number, nationality),
    organizations by name) are loaded once into dicts, so the number of queries does not grow
    with the number of rows;
@@ -16,30 +17,32 @@ organizations and the warnings (unknown columns, ignored), and every error with 
 (as a spreadsheet shows it: the header is row 1), its column and the reason.
 """
 
-import codecs
-import csv
-import datetime
 import functools
 import hashlib
-import io
-import re
-import warnings
-import zipfile
 from dataclasses import dataclass, field
 
 import pghistory
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django_countries import countries
 
-from common.spreadsheets import unescape_cell
+from common.imports import (
+    FileRejected,
+    Limits,
+    RowError,
+    RowForm,
+    extra_cells_error,
+    open_table,
+    too_large_message,
+)
+from common.imports import ImportReport as FileReport
 
 from .models import Organization, Trainee, normalize_search
+
+__all__ = ["COLUMNS", "REQUIRED_COLUMNS", "FileRejected", "RowError", "import_trainees", "too_large_message"]
 
 # The file's columns, in the order the trainee list export writes them (DESIGN.md's contract).
 COLUMNS = (
@@ -62,36 +65,7 @@ KEY_COLUMNS = ("service_number", "nationality")
 # Columns whose empty cell keeps the stored value (or the default, for a new trainee): the
 # field cannot be blank, so an empty cell cannot mean "clear it".
 KEEP_WHEN_EMPTY = ("category", "status")
-MAX_ROWS = 200_000
 WRITE_BATCH_SIZE = 1000
-# Leading bytes of files that people upload by mistake (images, PDF, old Excel).
-BINARY_SIGNATURES = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"\x7fELF", b"MZ")
-OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls)
-ZIP_SIGNATURE = b"PK\x03\x04"  # XLSX is a zip archive
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class FileRejected(Exception):
-    """The file as a whole cannot be imported (empty, too large, not a spreadsheet, no header)."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: `row` is the spreadsheet row number (None for the file as a whole)."""
-
-    row: int | None
-    column: str
-    message: str
-    value: str = ""
-
-    def __str__(self):
-        where = _("Row %(row)s") % {"row": self.row} if self.row is not None else _("File")
-        if self.column:
-            where = _("%(where)s, column %(column)s") % {"where": where, "column": self.column}
-        text = f"{where}: {self.message}"
-        if self.value.strip():
-            text += " " + _("(value: “%(value)s”)") % {"value": self.value}
-        return text
 
 
 @dataclass(frozen=True)
@@ -123,33 +97,12 @@ class NewOrganization:
 
 
 @dataclass
-class ImportReport:
-    filename: str = ""
-    file_format: str = ""  # "CSV" or "XLSX"
-    encoding: str = ""
-    delimiter: str = ""
-    rows: int = 0  # data rows read (empty rows skipped)
-    columns: list[str] = field(default_factory=list)  # the known columns the file has
+class ImportReport(FileReport):
     created: list[PlannedRow] = field(default_factory=list)
     updated: list[PlannedRow] = field(default_factory=list)
     unchanged: list[PlannedRow] = field(default_factory=list)
     new_organizations: list[NewOrganization] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    committed: bool = False
     changed_since_preview: bool = False
-
-    @property
-    def ok(self):
-        return not self.errors
-
-    @property
-    def file_errors(self):
-        return [error for error in self.errors if error.row is None]
-
-    @property
-    def row_errors(self):
-        return [error for error in self.errors if error.row is not None]
 
     @property
     def fingerprint(self):
@@ -175,174 +128,6 @@ class ImportReport:
             "updated": len(self.updated),
             "unchanged": len(self.unchanged),
         }
-
-
-# --- reading -------------------------------------------------------------------------------------
-
-
-def _not_a_spreadsheet():
-    return FileRejected(
-        _("This file is neither a CSV nor an XLSX spreadsheet. Save the list from Excel or LibreOffice as CSV or XLSX.")
-    )
-
-
-def _decode(data):
-    """The text of a CSV file and the encoding it was read with."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # Excel's "Unicode text" format.
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError as error:
-            raise _not_a_spreadsheet() from error
-    if b"\x00" in data:
-        raise _not_a_spreadsheet()
-    try:
-        return data.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        # What Excel writes for "CSV (comma delimited)" on Windows in Western European locales.
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError as error:
-        raise _not_a_spreadsheet() from error
-
-
-def _delimiter(text):
-    """The separator used on the header line: comma, semicolon (Excel in Spanish) or tab."""
-    end = text.find("\n")
-    header = text[: end if end >= 0 else len(text)]
-    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def _read_csv(data, report):
-    text, report.encoding = _decode(data)
-    sample = text[:65536]
-    if sample and len(CONTROL_CHARACTERS.findall(sample)) > len(sample) // 100:
-        raise _not_a_spreadsheet()
-    report.file_format = "CSV"
-    report.delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=report.delimiter)
-    number = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            yield number, cells
-    except csv.Error as error:
-        raise FileRejected(
-            _("Row %(row)s cannot be read as CSV (%(reason)s).") % {"row": number + 1, "reason": error}
-        ) from error
-
-
-def _xlsx_text(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a service number typed as a number: 12345, not 12345.0
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    return str(value).replace("\x00", "")  # PostgreSQL text cannot hold NUL
-
-
-# What a damaged or foreign zip makes openpyxl raise (the XML parser's errors derive from SyntaxError).
-XLSX_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, OSError, EOFError, SyntaxError)
-
-
-def _read_xlsx(data, report):
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    report.file_format = "XLSX"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "Workbook contains no default style" and the like
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, *XLSX_ERRORS) as error:
-        raise FileRejected(_("This file is not a readable XLSX workbook.")) from error
-    try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_xlsx_text(value) for value in values]
-    except XLSX_ERRORS as error:
-        raise FileRejected(_("This file is not a readable XLSX workbook.")) from error
-    finally:
-        workbook.close()
-
-
-def _read(data, filename, report):
-    """(row number, cells as text) for every row of the file, header included."""
-    if not data:
-        raise FileRejected(_("The file is empty."))
-    if data.startswith(ZIP_SIGNATURE):
-        return _read_xlsx(data, report)
-    if data.startswith(OLE2_SIGNATURE):
-        raise FileRejected(_("This is an Excel 97-2003 file (.xls). Save it as .xlsx or as CSV and upload it again."))
-    if data.startswith(BINARY_SIGNATURES):
-        raise _not_a_spreadsheet()
-    if filename.lower().endswith(".xlsx"):
-        raise FileRejected(_("This file is not a readable XLSX workbook."))
-    return _read_csv(data, report)
-
-
-def _column_name(text):
-    """Header cells match case-insensitively; "Service number" also matches service_number."""
-    return "_".join(text.replace("\ufeff", "").strip().lower().replace("-", " ").split())
-
-
-def _records(data, filename, report, max_rows):
-    """The header's checks, then (row number, {column: text}) for each non-empty row."""
-    rows = _read(data, filename, report)
-    for _number, cells in rows:
-        if any(cell.strip() for cell in cells):
-            header = cells
-            break
-    else:
-        raise FileRejected(_("The file has no rows."))
-    names = [_column_name(cell) for cell in header]
-    if not set(names) & set(COLUMNS):
-        raise FileRejected(
-            _("The first row must name the columns (%(columns)s); none of them was found.")
-            % {"columns": ", ".join(COLUMNS)}
-        )
-    seen = set()
-    for name in names:
-        if name and name in seen:
-            raise FileRejected(_("The column %(column)s appears more than once in the header.") % {"column": name})
-        seen.add(name)
-    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
-    if missing:
-        raise FileRejected(
-            ngettext(
-                "The required column %(columns)s is missing from the header row.",
-                "The required columns %(columns)s are missing from the header row.",
-                len(missing),
-            )
-            % {"columns": ", ".join(missing)}
-        )
-    unknown = [cell.strip() for cell, name in zip(header, names, strict=True) if name and name not in COLUMNS]
-    if unknown:
-        report.warnings.append(
-            ngettext("Unknown column ignored: %(columns)s.", "Unknown columns ignored: %(columns)s.", len(unknown))
-            % {"columns": ", ".join(unknown)}
-        )
-    positions = {name: index for index, name in enumerate(names) if name in COLUMNS}
-    report.columns = [name for name in COLUMNS if name in positions]
-    width = len(names)
-    for number, cells in rows:
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines, and the empty trailing rows spreadsheets leave behind
-        report.rows += 1
-        if report.rows > max_rows:
-            raise FileRejected(
-                _("The file has more than %(max)s rows; split it into smaller files.") % {"max": max_rows}
-            )
-        extra = [cell for cell in cells[width:] if cell.strip()]
-        values = {name: unescape_cell(cells[index]) if index < len(cells) else "" for name, index in positions.items()}
-        yield number, values, extra
 
 
 # --- validation ----------------------------------------------------------------------------------
@@ -387,11 +172,16 @@ def _choice_lookup(enum):
     return lookup
 
 
+@functools.cache
+def _choice_values(enum):
+    return ", ".join(enum.values)
+
+
 def _model_field(name):
     return Trainee._meta.get_field(name).formfield()
 
 
-class TraineeRowForm(forms.Form):
+class TraineeRowForm(RowForm):
     """One row of an import file, validated as the trainee form validates the same fields.
 
     Choice columns take the stored value (military) or its label in English or Spanish
@@ -422,7 +212,7 @@ class TraineeRowForm(forms.Form):
             raise ValidationError(
                 _("“%(value)s” is not one of: %(choices)s."),
                 code="invalid_choice",
-                params={"value": value, "choices": ", ".join(enum.values)},
+                params={"value": value, "choices": _choice_values(enum)},
             )
         return stored
 
@@ -454,33 +244,26 @@ def _validate(records, report):
     """Validate each row through TraineeRowForm; errors go to the report. Returns the valid rows."""
     valid = []
     keys = {}  # (service_number, nationality) -> row numbers, to find duplicates in the file
+    form = TraineeRowForm()
     for number, values, extra in records:
         if extra:
-            report.errors.append(
-                RowError(
-                    number,
-                    "",
-                    _("This row has more cells than the header has columns; check the separator and the quotes."),
-                    extra[0],
-                )
-            )
-        form = TraineeRowForm(data=values)
-        valid_form = form.is_valid()
-        for column, messages in form.errors.items():
-            for message in messages:
-                report.errors.append(RowError(number, column, message, values.get(column, "")))
+            report.add_error(extra_cells_error(number, extra), "extra_cells")
+        valid_form = form.check(values)
+        report.add_form_errors(number, form, values)
         service_number = form.cleaned_data.get("service_number") or values["service_number"].strip()
         nationality = form.cleaned_data.get("nationality") or values["nationality"].strip().upper()
         if service_number and nationality:
             keys.setdefault((service_number, nationality), []).append(number)
         if valid_form and not extra:
             valid.append((number, form.cleaned_data))
+        elif report.enough_errors(number):
+            break
     duplicated = set()
     for (service_number, nationality), numbers in keys.items():
         if len(numbers) > 1:
             duplicated.update(numbers)
             for number in numbers:
-                report.errors.append(
+                report.add_error(
                     RowError(
                         number,
                         "service_number",
@@ -491,7 +274,8 @@ def _validate(records, report):
                             "rows": ", ".join(str(n) for n in numbers),
                         },
                         service_number,
-                    )
+                    ),
+                    "duplicate",
                 )
     column_order = {name: index for index, name in enumerate(("", *COLUMNS))}
     report.errors.sort(key=lambda e: (e.row is not None, e.row or 0, column_order.get(e.column, 99)))
@@ -603,14 +387,7 @@ def _write(report):
         )
 
 
-def too_large_message(size, limit):
-    return _("The file is %(size)s; the limit is %(limit)s.") % {
-        "size": filesizeformat(size),
-        "limit": filesizeformat(limit),
-    }
-
-
-def import_trainees(data, *, filename="", commit=False, expected_fingerprint=None, max_bytes=None, max_rows=MAX_ROWS):
+def import_trainees(data, *, filename="", commit=False, expected_fingerprint=None, max_bytes=None, max_rows=None):
     """Read a CSV or XLSX file of trainees (bytes) and, with `commit`, import it.
 
     Guarantees: every row is validated before anything is written; a file with any error
@@ -625,18 +402,19 @@ def import_trainees(data, *, filename="", commit=False, expected_fingerprint=Non
     Returns an ImportReport; `committed` says whether the file was imported.
     """
     report = ImportReport(filename=filename)
+    limits = Limits.from_settings(max_bytes=max_bytes, max_rows=max_rows)
     try:
-        if max_bytes is not None and len(data) > max_bytes:
-            raise FileRejected(too_large_message(len(data), max_bytes))
-        rows = _validate(_records(data, filename, report, max_rows), report)
+        records = open_table(
+            data, filename=filename, info=report, limits=limits, columns=COLUMNS, required=REQUIRED_COLUMNS
+        )
+        rows = _validate(records, report)
     except FileRejected as rejected:
-        report.errors = [RowError(None, "", str(rejected))]
-        report.rows = 0
+        report.reject(str(rejected))
         return report
 
     if report.rows == 0:
-        report.errors.append(RowError(None, "", _("The file has a header row but no trainee rows.")))
-    if not commit or report.errors:
+        report.add_error(RowError(None, "", _("The file has a header row but no trainee rows.")))
+    if not commit or not report.ok:
         _plan(report, rows, lock=False)
         return report
     try:
@@ -649,7 +427,7 @@ def import_trainees(data, *, filename="", commit=False, expected_fingerprint=Non
                 _write(report)
     except IntegrityError:
         # Another administrator created the same trainee or organization meanwhile.
-        report.errors.append(
+        report.add_error(
             RowError(
                 None,
                 "",

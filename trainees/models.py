@@ -1,6 +1,7 @@
 """People who train at CECOPAM and the organizations they come from."""
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 import pghistory
 from django.conf import settings
@@ -10,8 +11,18 @@ from django.db.models import F, Q, TextField
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from common.collation import spanish_key
 from common.links import page_url
 from common.permissions import is_administrator, is_instructor
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# Names sort in Spanish order in every query, whatever the database's default collation (a
+# database created with the C collation puts "Ávila" after "Zúñiga"): the name columns use
+# PostgreSQL's ICU collation for Spanish (migration 0004 creates it where missing). Python sorts
+# with common.collation.spanish_key, which agrees with it.
+NAME_COLLATION = "es-x-icu"
 
 
 def normalize_search(text):
@@ -27,7 +38,7 @@ class Organization(models.Model):
         CIVILIAN = "civilian", _("Civilian")
         PARTNER = "partner", _("Partner nation")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, db_collation=NAME_COLLATION)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MILITARY)
     country = CountryField(_("country"), default="MX")
     training_officer_email = models.EmailField(
@@ -45,7 +56,7 @@ class Organization(models.Model):
 
 
 class TraineeQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: "User") -> "TraineeQuerySet":
         """Administrators see every trainee; an instructor, those enrolled in sessions they
         teach; a trainee, only themself; anyone else, nobody."""
         if is_administrator(user):
@@ -57,7 +68,7 @@ class TraineeQuerySet(models.QuerySet):
             return self.filter(Q(pk__in=taught) | Q(user=user))
         return self.filter(user=user)
 
-    def search(self, text):
+    def search(self, text: str) -> "TraineeQuerySet":
         """Accent- and case-insensitive match on names and service number (trigram index)."""
         needle = normalize_search(text)
         if not needle:
@@ -68,7 +79,21 @@ class TraineeQuerySet(models.QuerySet):
         return qs
 
 
+def name_order(path: str = "") -> tuple[str, ...]:
+    """The order people are listed in everywhere: surnames, then given names (the columns take
+    the Spanish collation), then id so that the order is total. `path` reaches the trainee from
+    another model, e.g. name_order("trainee__")."""
+    return tuple(f"{path}{name}" for name in (*Trainee.NAME_FIELDS, "id"))
+
+
+def name_key(trainee: "Trainee") -> tuple:
+    """name_order() in Python (common.collation.spanish_key agrees with the database)."""
+    return (*(spanish_key(getattr(trainee, name)) for name in Trainee.NAME_FIELDS), trainee.pk)
+
+
 class Trainee(models.Model):
+    NAME_FIELDS = ("paternal_surname", "maternal_surname", "given_names")
+
     class Category(models.TextChoices):
         MILITARY = "military", _("Military")
         POLICE = "police", _("Police")
@@ -93,9 +118,9 @@ class Trainee(models.Model):
         related_name="trainee",
     )
     service_number = models.CharField(_("service number"), max_length=40)
-    given_names = models.CharField(_("given names"), max_length=120)
-    paternal_surname = models.CharField(_("paternal surname"), max_length=80)
-    maternal_surname = models.CharField(_("maternal surname"), max_length=80, blank=True)
+    given_names = models.CharField(_("given names"), max_length=120, db_collation=NAME_COLLATION)
+    paternal_surname = models.CharField(_("paternal surname"), max_length=80, db_collation=NAME_COLLATION)
+    maternal_surname = models.CharField(_("maternal surname"), max_length=80, blank=True, db_collation=NAME_COLLATION)
     rank = models.CharField(_("rank"), max_length=60, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.MILITARY)
     branch = models.CharField(_("branch"), max_length=80, blank=True)
@@ -160,7 +185,7 @@ class Trainee(models.Model):
     def __str__(self):
         return f"{self.full_name} ({self.service_number})"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         # The record page shows every app's data and is composed in reports/ (common/links.py).
         return page_url("trainee-record", self.pk)
 

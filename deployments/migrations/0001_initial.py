@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('certifications', '0007_reminder_certification_index'),
         ('pghistory', '0007_auto_20250421_0444'),
-        ('trainees', '0004_birth_and_service_dates'),
+        ('trainees', '0005_birth_and_service_dates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,11 @@ import os
 import pytest
 from django.contrib.auth.models import Group
 
-from common.permissions import ROLE_GROUPS
+from accounts import services
+from accounts.models import User
+from accounts.testing import current_code
+from accounts.two_factor import totp_device_for
+from common.permissions import ROLE_GROUPS, is_administrator
 
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 
@@ -78,14 +82,28 @@ def page(page):
 
 @pytest.fixture
 def sign_in(page, live_server):
-    """Sign in through the login form, as a person does; returns the page on the landing URL."""
+    """Sign in through the login form, as a person does; returns the page on the landing URL.
 
-    def sign_in(username, password=PASSWORD):
+    Administrators (and anyone with an authenticator) then get the code page: the person reads
+    the code off their authenticator app, here computed from their TOTP device's key, and types
+    it. An administrator without a device is given one first, as if set up on an earlier visit
+    (tests/e2e/test_two_step_journey.py walks the setting up itself). `code` overrides: a
+    function returning the code to type (e.g. from an otpauth:// URI a command printed)."""
+
+    def sign_in(username, password=PASSWORD, code=None):
+        user = User.objects.filter(username=username).first()
+        if code is None and user is not None and is_administrator(user) and totp_device_for(user) is None:
+            services.create_totp_device(user=user, confirmed=True)
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
+        if "/accounts/login/code/" in page.url:
+            typed = code() if code is not None else current_code(totp_device_for(user))
+            page.get_by_label("Code").fill(typed)
+            page.get_by_role("button", name="Verify").click()
+            page.wait_for_load_state()
         return page
 
     return sign_in

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from accounts.testing import code_from_otpauth_uri
 from courses.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -31,6 +32,8 @@ def test_printed_demo_logins_walk_in(page, live_server, sign_in):
     expect(page.get_by_role("main")).to_contain_text("UNMEM-02")
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in("admin", DEMO_PASSWORD)
+    # The administrator also types a code, computed from the otpauth:// URI printed with the login.
+    uri = re.search(r"username: admin .*\n.*sign-in code: (otpauth://\S+)", output.getvalue()).group(1)
+    sign_in("admin", DEMO_PASSWORD, code=lambda: code_from_otpauth_uri(uri))
     expect(page).to_have_url(re.compile(r"/overview/$"))
     page.screenshot(path="/tmp/e2e-demo-overview.png", full_page=True)

@@ -23,3 +23,7 @@ class Command(BaseCommand):
         width = max(len(username) for _, username, _ in summary.accounts)
         for role, username, password in summary.accounts:
             self.stdout.write(f"  {role:<15} username: {username:<{width}}  password: {password}")
+            if username in summary.otpauth_uris:
+                # Administrators also type a code: scan this URI into an authenticator app
+                # (or compute the code from it in a script).
+                self.stdout.write(f"  {'':<15} sign-in code: {summary.otpauth_uris[username]}")

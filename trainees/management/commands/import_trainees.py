@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from common.imports import error_lines
 from trainees.imports import import_trainees
 
 
@@ -57,12 +58,12 @@ class Command(BaseCommand):
                     }
                 )
 
-        if report.errors:
-            for error in report.errors:
-                self.stderr.write(str(error))
+        if not report.ok:
+            for line in error_lines(report):
+                self.stderr.write(line)
             raise CommandError(
                 _("%(count)s error(s) in %(file)s; nothing was imported.")
-                % {"count": len(report.errors), "file": path.name}
+                % {"count": report.error_count, "file": path.name}
             )
         self.stdout.write(self.style.SUCCESS(report.summary()))
         if dry_run:

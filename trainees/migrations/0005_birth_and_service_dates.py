@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trainees', '0003_record_version'),
+        ('trainees', '0004_spanish_name_order'),
     ]
 
     operations = [
