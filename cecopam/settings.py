@@ -97,7 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "common.permissions.roles",
             ],
-            "builtins": ["common.templatetags.links"],
+            "builtins": ["common.templatetags.links", "common.templatetags.formats"],
         },
     },
 ]

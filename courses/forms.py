@@ -1,6 +1,8 @@
 """Forms of the course and session pages: the catalogue, sessions, enrolment, reopening and
 the instructor's results grid."""
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -8,7 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from certifications.models import CertificationType
+from common.numbers import plain
 from common.permissions import INSTRUCTORS
+from trainees.models import name_order
 
 from . import services
 from .models import Course, CourseSession, Enrollment
@@ -148,6 +152,105 @@ class EnrolForm(forms.Form):
         self.fields["trainee"].queryset = trainees
 
 
+class EnrolManyForm(NamedInputsMixin, forms.Form):
+    """A whole class at once: the people ticked in the search, a pasted list of service numbers
+    (each optionally followed by the nationality), everyone who passed a session, everyone of an
+    organization. `people()` resolves them, in that order; services.enrol_many enrols them."""
+
+    trainees = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
+    service_numbers = forms.CharField(
+        label=_("Service numbers"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_(
+            "One per line, as copied from a spreadsheet; add the nationality when a number exists in two countries (e.g. “GT-204518 GT”)."
+        ),
+    )
+    passed_session = forms.CharField(label=_("Everyone who passed the session (code)"), required=False, max_length=40)
+    organization = forms.ModelChoiceField(label=_("Everyone of the organization"), queryset=None, required=False)
+    override_prerequisites = forms.BooleanField(label=_("Override missing prerequisites"), required=False)
+    override_reason = forms.CharField(
+        label=_("Reason for overriding the prerequisites"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded on each enrolment that needed it."),
+    )
+
+    def __init__(self, *args, trainees, organizations, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.visible = trainees
+        self.sessions = sessions
+        self.fields["trainees"].queryset = trainees
+        self.fields["organization"].queryset = organizations
+
+    def clean_passed_session(self):
+        code = self.cleaned_data["passed_session"].strip()
+        if not code:
+            return None
+        session = self.sessions.filter(code__iexact=code).first()
+        if session is None:
+            raise forms.ValidationError(gettext("No session has the code %(code)s.") % {"code": code})
+        if not session.is_finalized:
+            raise forms.ValidationError(
+                gettext("Session %(code)s is not finalized: nobody has passed it yet.") % {"code": session.code}
+            )
+        return session
+
+    def clean(self):
+        cleaned = super().clean()
+        sources = ("trainees", "service_numbers", "passed_session", "organization")
+        if not self.errors and not any(cleaned.get(name) for name in sources):
+            raise forms.ValidationError(
+                gettext("Tick trainees in the search, paste service numbers, or choose a session or an organization.")
+            )
+        if cleaned.get("override_prerequisites") and not (cleaned.get("override_reason") or "").strip():
+            self.add_error("override_reason", gettext("Give the reason for overriding the prerequisites."))
+        return cleaned
+
+    def people(self):
+        """(trainees to enrol in order, without repeats; [(line, reason)] of pasted lines that name nobody)."""
+        people = list(self.cleaned_data.get("trainees") or [])
+        unmatched = []
+        lines = []
+        for line in (self.cleaned_data.get("service_numbers") or "").splitlines():
+            tokens = [token for token in re.split(r"[\s,;]+", line.strip()) if token]
+            if tokens:
+                lines.append((line.strip(), tokens[0], tokens[1].upper() if len(tokens) > 1 else ""))
+        if lines:
+            found = {}
+            for trainee in self.visible.filter(service_number__in={number for _line, number, _n in lines}):
+                found.setdefault(trainee.service_number, []).append(trainee)
+            for line, number, nationality in lines:
+                matches = [t for t in found.get(number, []) if not nationality or t.nationality.code == nationality]
+                if len(matches) == 1:
+                    people.append(matches[0])
+                elif matches:
+                    unmatched.append((line, gettext("Several trainees have this service number: add the nationality.")))
+                else:
+                    unmatched.append(
+                        (
+                            line,
+                            gettext("No trainee has this service number and nationality.")
+                            if nationality
+                            else gettext("No trainee has this service number."),
+                        )
+                    )
+        order = name_order()
+        if self.cleaned_data.get("passed_session"):
+            people += self.visible.filter(
+                enrollments__session=self.cleaned_data["passed_session"],
+                enrollments__status=Enrollment.Status.ENROLLED,
+                enrollments__result=Enrollment.Result.PASSED,
+            ).order_by(*order)[: services.MAX_ENROL_AT_ONCE + 1]
+        if self.cleaned_data.get("organization"):
+            people += self.visible.filter(organization=self.cleaned_data["organization"]).order_by(*order)[
+                : services.MAX_ENROL_AT_ONCE + 1
+            ]
+        return list({trainee.pk: trainee for trainee in people}.values()), unmatched
+
+
 class OverrideEnrolForm(NamedInputsMixin, EnrolForm):
     """Enrol despite missing prerequisites; the reason is recorded on the enrolment."""
 
@@ -206,10 +309,11 @@ class ResultRowForm(forms.Form):
         label=_("Remarks"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
     )
 
-    def __init__(self, *args, enrollment=None, course=None, read_only=False, **kwargs):
+    def __init__(self, *args, enrollment=None, course=None, read_only=False, finalizing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.record = enrollment  # not `enrollment`: templates would find the hidden field first
         self.course = course
+        self.finalizing = finalizing
         name = enrollment.trainee.full_name if enrollment is not None else ""
         labels = {
             "result": gettext("Result for %(name)s"),
@@ -248,6 +352,8 @@ class ResultRowForm(forms.Form):
             error = services.result_error(course=self.course, result=cleaned["result"], score=cleaned["score"])
             if error:
                 self.add_error("score", error)
+        if self.finalizing and cleaned.get("result") == Enrollment.Result.PENDING:
+            self.add_error("result", gettext("Record a result before finalizing the session."))
         return cleaned
 
     def values(self):
@@ -258,17 +364,18 @@ class BaseResultsFormSet(forms.BaseFormSet):
     """The whole class in one form: a row per ENROLLED enrolment, matched by its id (never by
     position) against the enrolments loaded once for the page."""
 
-    def __init__(self, data=None, *, enrollments, course, read_only=False, **kwargs):
+    def __init__(self, data=None, *, enrollments, course, read_only=False, finalizing=False, **kwargs):
         self.enrollments = list(enrollments)
         self.by_pk = {enrollment.pk: enrollment for enrollment in self.enrollments}
         self.course = course
         self.read_only = read_only
+        self.finalizing = finalizing  # the Finalize button: every row needs a result
         if data is None:
             kwargs["initial"] = [
                 {
                     "enrollment": enrollment.pk,
                     "result": enrollment.result,
-                    "score": enrollment.score,
+                    "score": plain(enrollment.score),  # 62, 92.5: as every page prints it
                     "attendance": enrollment.attendance,
                     "remarks": enrollment.remarks,
                 }
@@ -283,7 +390,13 @@ class BaseResultsFormSet(forms.BaseFormSet):
             enrollment = self.by_pk.get(int(raw)) if str(raw).isdigit() else None
         else:
             enrollment = self.enrollments[index] if index < len(self.enrollments) else None
-        return {**kwargs, "enrollment": enrollment, "course": self.course, "read_only": self.read_only}
+        return {
+            **kwargs,
+            "enrollment": enrollment,
+            "course": self.course,
+            "read_only": self.read_only,
+            "finalizing": self.finalizing,
+        }
 
     def clean(self):
         if any(self.errors):

@@ -211,6 +211,19 @@ class Enrollment(models.Model):
         FAILED = "failed", _("Failed")
         INCOMPLETE = "incomplete", _("Incomplete")
 
+    class Progress(models.TextChoices):
+        """Where an enrolment stands, as every page and document shows it (`progress()`)."""
+
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        CANCELLED = "cancelled", _("Session cancelled")
+        UPCOMING = "upcoming", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        AWAITING_RESULTS = "awaiting_results", _("Awaiting results")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+        INCOMPLETE = "incomplete", _("Incomplete")
+
     session = models.ForeignKey(
         CourseSession, verbose_name=_("session"), on_delete=models.PROTECT, related_name="enrollments"
     )
@@ -268,6 +281,29 @@ class Enrollment(models.Model):
 
     def __str__(self):
         return f"{self.trainee} @ {self.session.code}"
+
+    def progress(self, today=None):
+        """The one definition of an enrolment's displayed state (the record pages, the session
+        page and the transcript all print `progress().label`).
+
+        A result counts only once the session is finalized: before that, the state follows the
+        calendar (not started, in progress, awaiting results), whatever draft the grid holds.
+        """
+        if self.status == self.Status.WITHDRAWN:
+            return self.Progress.WITHDRAWN
+        if self.status == self.Status.WAITLISTED:
+            return self.Progress.WAITLISTED
+        session = self.session
+        if session.status == CourseSession.Status.CANCELLED:
+            return self.Progress.CANCELLED
+        if session.is_finalized and self.result != self.Result.PENDING:
+            return self.Progress(self.result)
+        today = today or timezone.localdate()
+        if session.starts_on > today:
+            return self.Progress.UPCOMING
+        if session.ends_on >= today:
+            return self.Progress.IN_PROGRESS
+        return self.Progress.AWAITING_RESULTS
 
 
 for _model in (CourseSession, Enrollment):

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from certifications.models import Certification, CertificationType
 from certifications.services import issue_certification, revoke_certification
@@ -76,6 +77,28 @@ def _fill_seats_from_waitlist(session):
     return promoted
 
 
+def _check_takes_enrolments(session):
+    if not session.takes_changes:
+        raise ValidationError(
+            _("This session is %(status)s: it takes no enrolments.") % {"status": session.get_status_display()}
+        )
+
+
+def _duplicate_reason(trainee, existing):
+    return _("%(name)s is already on this session (%(status)s).") % {
+        "name": trainee.full_name,
+        "status": existing.get_status_display(),
+    }
+
+
+def _prerequisites_reason(trainee, session, missing):
+    return _("%(name)s lacks a prerequisite valid on %(date)s: %(missing)s.") % {
+        "name": trainee.full_name,
+        "date": date_format(session.starts_on),
+        "missing": ", ".join(str(cert_type) for cert_type in missing),
+    }
+
+
 @transaction.atomic
 def enroll(
     *,
@@ -94,29 +117,14 @@ def enroll(
     trainee may enrol again (the same row is reused, its history kept).
     """
     session = _lock(session)
-    if not session.takes_changes:
-        raise ValidationError(
-            _("This session is %(status)s: it takes no enrolments.") % {"status": session.get_status_display()}
-        )
+    _check_takes_enrolments(session)
     existing = Enrollment.objects.filter(session=session, trainee=trainee).first()
     if existing is not None and existing.status != Enrollment.Status.WITHDRAWN:
-        raise ValidationError(
-            _("%(name)s is already on this session (%(status)s).")
-            % {"name": trainee.full_name, "status": existing.get_status_display()},
-            code="duplicate",
-        )
+        raise ValidationError(_duplicate_reason(trainee, existing), code="duplicate")
     override_reason = (override_reason or "").strip()
     missing = missing_prerequisites(course=session.course, trainee=trainee, on_date=session.starts_on)
     if missing and not override_prerequisites:
-        raise ValidationError(
-            _("%(name)s lacks a prerequisite valid on %(date)s: %(missing)s.")
-            % {
-                "name": trainee.full_name,
-                "date": date_format(session.starts_on),
-                "missing": ", ".join(str(cert_type) for cert_type in missing),
-            },
-            code="prerequisites",
-        )
+        raise ValidationError(_prerequisites_reason(trainee, session, missing), code="prerequisites")
     if missing and not is_administrator(by):
         raise PermissionDenied(_("Only an administrator may override prerequisites."))
     if missing and not override_reason:
@@ -132,6 +140,93 @@ def enroll(
     enrollment.override_reason = override_reason if missing else ""
     enrollment.save()
     return enrollment
+
+
+class EnrolOutcome(models.TextChoices):
+    ENROLLED = "enrolled", pgettext_lazy("enrolment outcome", "Enrolled")
+    WAITLISTED = "waitlisted", pgettext_lazy("enrolment outcome", "Waitlisted")
+    REFUSED = "refused", pgettext_lazy("enrolment outcome", "Refused")
+
+
+@dataclass
+class EnrolResult:
+    """What enrol_many did for one person: `outcome`, and `reason` when refused (or overridden)."""
+
+    trainee: object
+    outcome: str
+    reason: str = ""
+    enrollment: Enrollment | None = None
+
+
+MAX_ENROL_AT_ONCE = 500
+
+
+@transaction.atomic
+def enrol_many(*, session, trainees, by, override_prerequisites=False, override_reason="") -> list[EnrolResult]:
+    """Enrol a whole class at once, with the rules of `enroll` for each person, in list order.
+
+    Guarantees: one transaction with the session row locked, so that enrolments made at the same
+    moment (one by one or by class) never overfill the session: seats go in list order and the
+    rest are waitlisted. Each person is refused, with the reason, when already on the session
+    (enrolled or waitlisted; a withdrawn trainee is enrolled again on the same row) or when a
+    prerequisite is not valid on the session's start date, unless an administrator overrides
+    with a reason, which is recorded on each enrolment that needed it. A person listed twice
+    counts once. The number of queries does not depend on the number of people.
+    Returns one EnrolResult per distinct person.
+    """
+    trainees = list({trainee.pk: trainee for trainee in trainees}.values())
+    if len(trainees) > MAX_ENROL_AT_ONCE:
+        raise ValidationError(
+            _("At most %(max)d people can be enrolled at once.") % {"max": MAX_ENROL_AT_ONCE}, code="too_many"
+        )
+    override_reason = (override_reason or "").strip()
+    if override_prerequisites and not is_administrator(by):
+        raise PermissionDenied(_("Only an administrator may override prerequisites."))
+    if override_prerequisites and not override_reason:
+        raise ValidationError(_("Give the reason for overriding the prerequisites."), code="override_reason")
+    session = _lock(session)
+    _check_takes_enrolments(session)
+    ids = [trainee.pk for trainee in trainees]
+    existing = {e.trainee_id: e for e in Enrollment.objects.filter(session=session, trainee_id__in=ids)}
+    required = list(session.course.prerequisites.all())
+    held = set()
+    if required:
+        held = set(
+            Certification.objects.filter(trainee_id__in=ids, type__in=required)
+            .valid_on(session.starts_on)
+            .values_list("trainee_id", "type_id")
+        )
+    free = session.capacity - session.enrollments.active().count()
+    now = timezone.now()
+    results, new, reused = [], [], []
+    for position, trainee in enumerate(trainees):
+        current = existing.get(trainee.pk)
+        if current is not None and current.status != Enrollment.Status.WITHDRAWN:
+            results.append(EnrolResult(trainee, EnrolOutcome.REFUSED, _duplicate_reason(trainee, current)))
+            continue
+        missing = [cert_type for cert_type in required if (trainee.pk, cert_type.pk) not in held]
+        if missing and not override_prerequisites:
+            results.append(EnrolResult(trainee, EnrolOutcome.REFUSED, _prerequisites_reason(trainee, session, missing)))
+            continue
+        enrollment = current or Enrollment(session=session, trainee=trainee)
+        enrollment.status = Enrollment.Status.ENROLLED if free > 0 else Enrollment.Status.WAITLISTED
+        free -= enrollment.status == Enrollment.Status.ENROLLED
+        enrollment.result = Enrollment.Result.PENDING
+        # Apart by a microsecond each: the waitlist keeps the order of the list.
+        enrollment.enrolled_at = now + datetime.timedelta(microseconds=position)
+        enrollment.enrolled_by = by
+        enrollment.prerequisites_overridden = bool(missing)
+        enrollment.override_reason = override_reason if missing else ""
+        (reused if current else new).append(enrollment)
+        outcome = EnrolOutcome(enrollment.status)
+        reason = _("Prerequisites overridden: %(reason)s") % {"reason": override_reason} if missing else ""
+        results.append(EnrolResult(trainee, outcome, reason, enrollment))
+    Enrollment.objects.bulk_create(new)
+    Enrollment.objects.bulk_update(
+        reused,
+        ["status", "result", "enrolled_at", "enrolled_by", "prerequisites_overridden", "override_reason"],
+    )
+    return results
 
 
 @transaction.atomic
@@ -308,6 +403,19 @@ def finalize_session(*, session: CourseSession, by: "User") -> FinalizeOutcome:
     session.finalized_by = by
     session.save(update_fields=["status", "finalized_at", "finalized_by"])
     return outcome
+
+
+@transaction.atomic
+def record_results_and_finalize(*, session: CourseSession, results: dict, by: "User") -> tuple[int, FinalizeOutcome]:
+    """Save the results grid and finalize the session in one transaction (the grid's Finalize button).
+
+    Guarantees: what the instructor typed is recorded by record_results before the session is
+    finalized by finalize_session, both under the same lock; if either refuses (a row below
+    the pass mark, a result still pending, the session already finalized), nothing is saved
+    and nothing is finalized. Returns (rows changed, the finalize outcome).
+    """
+    changed = record_results(session=session, results=results, by=by)
+    return changed, finalize_session(session=session, by=by)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ urlpatterns = [
     path("sessions/<int:pk>/edit/", views.session_edit, name="session-edit"),
     path("sessions/<int:pk>/enrol/", views.session_enrol, name="session-enrol"),
     path("sessions/<int:pk>/enrol/search/", views.session_enrol_search, name="session-enrol-search"),
+    path("sessions/<int:pk>/enrol/class/", views.session_enrol_many, name="session-enrol-many"),
     path(
         "sessions/<int:pk>/enrollments/<int:enrollment_pk>/withdraw/",
         views.enrollment_withdraw,

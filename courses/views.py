@@ -18,11 +18,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.permissions import administrator_required, is_administrator, staff_required
-from trainees.models import Trainee, name_key, name_order
+from trainees.models import Organization, Trainee, name_key, name_order
 
 from . import exports, services
 from .filters import PERIODS, CourseFilter, SessionFilter
-from .forms import CourseForm, EnrolForm, OverrideEnrolForm, ReopenForm, ResultsFormSet, SessionForm
+from .forms import (
+    CourseForm,
+    EnrolForm,
+    EnrolManyForm,
+    OverrideEnrolForm,
+    ReopenForm,
+    ResultsFormSet,
+    SessionForm,
+)
 from .models import Course, CourseSession, Enrollment
 
 PAGE_SIZE = 25
@@ -249,6 +257,7 @@ def _session_context(request, session, **extra):
         "more_results": more_results,
         "search_limit": SEARCH_LIMIT,
         "reopen_form": ReopenForm() if administrator and session.is_finalized else None,
+        "enrol_many_form": _enrol_many_form(request) if administrator and open_for_changes else None,
     }
     context.update(extra)
     return context
@@ -334,6 +343,62 @@ def session_enrol(request, pk):
     return redirect("courses:session-detail", pk=session.pk)
 
 
+def _enrol_many_form(request, data=None):
+    return EnrolManyForm(
+        data,
+        trainees=Trainee.objects.visible_to(request.user),
+        organizations=Organization.objects.order_by("name"),
+        sessions=CourseSession.objects.visible_to(request.user),
+    )
+
+
+@administrator_required
+@require_POST
+def session_enrol_many(request, pk):
+    """Enrol a whole class at once (services.enrol_many) and show what happened to each person:
+    enrolled, waitlisted, or refused and why. The page is rendered, not redirected to, so that
+    the per-person outcome stays on screen beside the updated lists."""
+    session = _visible_session(request.user, pk)
+    form = _enrol_many_form(request, request.POST)
+    outcomes = []
+    if form.is_valid():
+        people, unmatched = form.people()
+        try:
+            results = services.enrol_many(
+                session=session,
+                trainees=people,
+                by=request.user,
+                override_prerequisites=form.cleaned_data["override_prerequisites"],
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            outcomes = [
+                {"who": line, "outcome": "refused", "label": services.EnrolOutcome.REFUSED.label, "reason": reason}
+                for line, reason in unmatched
+            ]
+            outcomes += [
+                {
+                    "who": result.trainee.full_name,
+                    "service_number": result.trainee.service_number,
+                    "outcome": result.outcome,
+                    "label": services.EnrolOutcome(result.outcome).label,
+                    "reason": result.reason,
+                }
+                for result in results
+            ]
+            counts = {kind: sum(o["outcome"] == kind for o in outcomes) for kind in services.EnrolOutcome.values}
+            messages.info(
+                request,
+                _("%(enrolled)d enrolled, %(waitlisted)d waitlisted, %(refused)d refused.") % counts,
+            )
+            form = _enrol_many_form(request)
+    context = _session_context(request, session, enrol_outcomes=outcomes)
+    context["enrol_many_form"] = form
+    return render(request, "courses/session_detail.html", context)
+
+
 @administrator_required
 @require_POST
 def enrollment_withdraw(request, pk, enrollment_pk):
@@ -372,6 +437,13 @@ def session_finalize(request, pk):
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect(back, pk=session.pk)
+    _announce_finalized(request, session, outcome)
+    return redirect(back, pk=session.pk)
+
+
+def _announce_finalized(request, session, outcome, saved=0):
+    if saved:
+        messages.success(request, _("Results saved (%(count)d rows changed).") % {"count": saved})
     if session.course.grants_id is None:
         messages.success(
             request,
@@ -383,7 +455,6 @@ def session_finalize(request, pk):
             _("Session %(code)s finalized: %(issued)d certificates issued, %(revoked)d revoked.")
             % {"code": session.code, "issued": len(outcome.issued), "revoked": len(outcome.revoked)},
         )
-    return redirect(back, pk=session.pk)
 
 
 @administrator_required
@@ -431,18 +502,26 @@ def session_results(request, pk):
         if read_only:
             messages.error(request, _("The session is finalized: its results can no longer be changed."))
             return redirect("courses:session-results", pk=session.pk)
-        formset = ResultsFormSet(request.POST, enrollments=enrollments, course=session.course)
+        finalizing = "finalize" in request.POST
+        formset = ResultsFormSet(request.POST, enrollments=enrollments, course=session.course, finalizing=finalizing)
         if not formset.management_form.is_valid():
             # A mangled or truncated submission: say so and show the class again as stored.
             save_errors = list(formset.non_form_errors())
             formset = ResultsFormSet(enrollments=enrollments, course=session.course)
         elif formset.is_valid():
             try:
-                changed = services.record_results(session=session, results=formset.results(), by=request.user)
+                if finalizing:
+                    changed, outcome = services.record_results_and_finalize(
+                        session=session, results=formset.results(), by=request.user
+                    )
+                else:
+                    changed = services.record_results(session=session, results=formset.results(), by=request.user)
             except ValidationError as error:
                 save_errors = error.messages
             else:
-                if changed:
+                if finalizing:
+                    _announce_finalized(request, session, outcome, changed)
+                elif changed:
                     messages.success(request, _("Results saved (%(count)d rows changed).") % {"count": changed})
                 else:
                     messages.info(request, _("Nothing changed: the results were already saved."))

@@ -43,6 +43,7 @@ def cecopam_certification(trainee, *, starts_on=None, ends_on=None, title="Derec
         course__grants__name="Certificación en Derecho Internacional Humanitario",
         starts_on=starts_on,
         ends_on=ends_on,
+        status="finalized",  # a result counts once its session is finalized
     )
     enrollment = factories.EnrollmentFactory(
         session=session, trainee=trainee, result="passed", score="91.50", attendance=100

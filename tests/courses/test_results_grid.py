@@ -281,17 +281,109 @@ def test_finalized_grid_refuses_post(client, request, finalized_class, role):
     assert _snapshot(finalized_class) == before
 
 
-def test_finalize_button_on_the_grid_returns_to_the_grid(client, instructor, graded_class):
+def test_finalize_on_the_session_page_still_returns_to_where_it_was_pressed(client, instructor, graded_class):
     client.force_login(instructor)
     graded_class.enrollments.filter(status="enrolled").update(result="passed", score=80)
-    html = client.get(_url(graded_class)).content.decode()
-    assert reverse("courses:session-finalize", args=[graded_class.pk]) in html
 
     response = client.post(reverse("courses:session-finalize", args=[graded_class.pk]), {"next": "results"})
 
     assert response["Location"] == _url(graded_class)
     graded_class.refresh_from_db()
     assert graded_class.status == "finalized"
+
+
+# --- Finalize from the grid: typed input is saved first, never lost -----------------------
+
+
+def test_the_grids_finalize_button_submits_the_grid_itself(client, instructor, graded_class):
+    """The button belongs to the grid's form, so pressing it sends what was typed."""
+    client.force_login(instructor)
+
+    html = client.get(_url(graded_class)).content.decode()
+
+    form = re.search(r'<form[^>]*id="results-form"[^>]*>', html).group(0)
+    assert "data-warn-unsaved" in form
+    assert 'action="' not in form  # posts to the grid
+    assert re.search(r'<button[^>]*form="results-form"[^>]*name="finalize"[^>]*>\s*Finalize session', html)
+    assert reverse("courses:session-finalize", args=[graded_class.pk]) not in html
+
+
+def test_finalize_saves_the_typed_results_and_finalizes_in_one_post(client, instructor, graded_class):
+    client.force_login(instructor)
+    first, second, third = _enrolled(graded_class)
+    rows = {
+        first: ("passed", "92.5", "100", "Bien"),
+        second: ("failed", "41", "85", ""),
+        third: ("passed", "60", "", ""),
+    }
+
+    response = client.post(
+        _url(graded_class), {**_grid_data([first, second, third], rows), "finalize": "1"}, follow=True
+    )
+
+    graded_class.refresh_from_db()
+    assert graded_class.status == "finalized"
+    saved = {e.pk: (e.result, e.score) for e in _enrolled(graded_class)}
+    assert saved == {
+        first.pk: ("passed", Decimal("92.5")),
+        second.pk: ("failed", Decimal("41")),
+        third.pk: ("passed", Decimal("60")),
+    }
+    html = response.content.decode()
+    assert "Results saved (3 rows changed)" in html and "finalized" in html
+    assert graded_class.course.grants is None or first.certifications.filter(revoked_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        (("passed", "55", "90", "Casi"), "score"),  # below the pass mark
+        (("pending", "", "90", "Casi"), "result"),  # finalizing needs a result for everyone
+        (("failed", "abc", "90", "Casi"), "score"),
+    ],
+)
+def test_finalize_with_a_bad_row_saves_and_finalizes_nothing_and_keeps_the_input(
+    client, instructor, graded_class, row, field
+):
+    client.force_login(instructor)
+    first, second, third = _enrolled(graded_class)
+    before = _snapshot(graded_class)
+    rows = {first: ("passed", "90", "100", "Bien"), second: row, third: ("failed", "20", "80", "")}
+
+    response = client.post(_url(graded_class), {**_grid_data([first, second, third], rows), "finalize": "1"})
+
+    assert response.status_code == 200
+    graded_class.refresh_from_db()
+    assert graded_class.status != "finalized"
+    assert _snapshot(graded_class) == before
+    forms = response.context["formset"].forms
+    assert list(forms[1].errors) == [field]
+    html = response.content.decode()
+    assert re.search(r">\s*Bien</textarea>", html) and re.search(r">\s*Casi</textarea>", html)
+    assert "is-invalid" in html
+
+
+def test_finalize_refused_by_the_service_rolls_back_the_save(instructor, graded_class):
+    """record_results_and_finalize is one transaction: a finalize refusal undoes the save."""
+    from django.core.exceptions import ValidationError
+
+    from courses import services
+
+    first, second, third = _enrolled(graded_class)
+    # Pending is refused by finalize_session (the form refuses it first on the page).
+    results = {
+        first.pk: {"result": "passed", "score": Decimal("80"), "attendance": 100, "remarks": ""},
+        second.pk: {"result": "failed", "score": Decimal("10"), "attendance": 100, "remarks": ""},
+        third.pk: {"result": "pending", "score": None, "attendance": None, "remarks": ""},
+    }
+    before = _snapshot(graded_class)
+
+    with pytest.raises(ValidationError):
+        services.record_results_and_finalize(session=graded_class, results=results, by=instructor)
+
+    assert _snapshot(graded_class) == before
+    graded_class.refresh_from_db()
+    assert graded_class.status != "finalized"
 
 
 # --- Query budget ------------------------------------------------------------------------

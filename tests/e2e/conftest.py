@@ -5,8 +5,11 @@ things the way a person does: by role, label and visible text.
 """
 
 import os
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from accounts import services
@@ -72,12 +75,72 @@ def _role_groups(transactional_db):
         Group.objects.get_or_create(name=name)
 
 
+AXE_SOURCE = (Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+AXE_BLOCKING = ("serious", "critical")
+
+# axe's results, reduced to what a failure message needs.
+_AXE_RUN = """async () => {
+  const results = await axe.run(document, {resultTypes: ["violations"]});
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 8).map((n) => n.target.join(" ") + ": " + (n.failureSummary || "").replace(/\\s+/g, " ")),
+  }));
+}"""
+
+
+# Files opened in the browser (a JSON document, a PDF) are not pages of the site.
+FILE_SUFFIXES = (".json", ".pdf", ".csv", ".xlsx")
+
+
+def _visited(url):
+    """A page as the journeys' coverage counts it: its path and query, without the fragment."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def axe_violations(page):
+    """The serious and critical axe-core violations of the page as it is now.
+
+    axe comes from npm (node_modules/axe-core). The site's Content-Security-Policy forbids inline
+    scripts, so page.add_script_tag is refused; page.evaluate runs through the DevTools protocol,
+    which the policy does not govern, and the policy stays on for the journeys."""
+    page.wait_for_load_state()
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE)
+    return [v for v in page.evaluate(_AXE_RUN) if v["impact"] in AXE_BLOCKING]
+
+
 @pytest.fixture
 def page(page):
+    """The journeys' page. Every page a journey visits must pass axe (`check_page`): at the end of
+    each test, a visited address that was never checked fails it."""
     page.set_default_timeout(10_000)
     # Buttons with data-confirm ask through window.confirm; the person clicks OK.
     page.on("dialog", lambda dialog: dialog.accept())
-    return page
+    visited, checked = [], set()
+
+    def navigated(frame):
+        if frame == page.main_frame and frame.url.startswith("http"):
+            if not urlsplit(frame.url).path.endswith(FILE_SUFFIXES):
+                visited.append(_visited(frame.url))
+
+    page.on("framenavigated", navigated)
+    page.axe_checked = checked
+    yield page
+    unchecked = sorted(set(visited) - checked)
+    assert not unchecked, f"pages visited without an accessibility check (check_page): {unchecked}"
+
+
+def check_page(page):
+    """Assert the page as it is now has no serious or critical axe-core violation, and count it
+    as checked for the journey's coverage (the `page` fixture)."""
+    violations = axe_violations(page)
+    checked = getattr(page, "axe_checked", None)
+    if checked is not None:
+        checked.add(_visited(page.url))
+    assert not violations, f"axe-core on {page.url}:\n" + "\n".join(
+        f"- {v['impact']} {v['id']} ({v['help']}):\n    " + "\n    ".join(v["nodes"]) for v in violations
+    )
 
 
 @pytest.fixture
@@ -88,22 +151,29 @@ def sign_in(page, live_server):
     the code off their authenticator app, here computed from their TOTP device's key, and types
     it. An administrator without a device is given one first, as if set up on an earlier visit
     (tests/e2e/test_two_step_journey.py walks the setting up itself). `code` overrides: a
-    function returning the code to type (e.g. from an otpauth:// URI a command printed)."""
+    function returning the code to type (e.g. from an otpauth:// URI a command printed). With
+    `check`, each page of the way goes through check_page."""
 
-    def sign_in(username, password=PASSWORD, code=None):
+    def sign_in(username, password=PASSWORD, code=None, *, check=True):
         user = User.objects.filter(username=username).first()
         if code is None and user is not None and is_administrator(user) and totp_device_for(user) is None:
             services.create_totp_device(user=user, confirmed=True)
         page.goto(f"{live_server.url}/accounts/login/")
+        if check:
+            check_page(page)
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
         if "/accounts/login/code/" in page.url:
+            if check:
+                check_page(page)
             typed = code() if code is not None else current_code(totp_device_for(user))
             page.get_by_label("Code").fill(typed)
             page.get_by_role("button", name="Verify").click()
             page.wait_for_load_state()
+        if check:
+            check_page(page)
         return page
 
     return sign_in

@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 from courses.models import Course, CourseSession, Enrollment
 from tests import factories
 
+from .conftest import check_page
+
 pytestmark = pytest.mark.e2e
 
 
@@ -41,8 +43,11 @@ def _enrol(page, trainee):
         .filter(has_text=trainee.full_name)
         .or_(page.get_by_role("listitem").filter(has_text=trainee.full_name))
     )
+    expect(row.first).to_be_visible()
+    check_page(page)  # the search results, swapped in by htmx
     row.get_by_role("button", name=re.compile(r"^Enrol", re.IGNORECASE)).first.click()
     page.wait_for_load_state()
+    check_page(page)
 
 
 def test_administrator_builds_a_session_and_fills_it(page, live_server, sign_in, catalogue):
@@ -53,8 +58,11 @@ def test_administrator_builds_a_session_and_fills_it(page, live_server, sign_in,
 
     # The catalogue: a new course that requires the core pre-deployment certificate.
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Courses", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/courses/$"))
+    check_page(page)
     page.get_by_role("link", name=re.compile(r"New course", re.IGNORECASE)).click()
     expect(page).to_have_url(re.compile(r"/courses/new/$"))
+    check_page(page)
     page.get_by_label("Code").fill("UNMEM")
     page.get_by_label("Title").fill("UN Military Experts on Mission")
     page.get_by_label(re.compile(r"^Duration")).fill("120")
@@ -64,13 +72,16 @@ def test_administrator_builds_a_session_and_fills_it(page, live_server, sign_in,
     page.get_by_role("button", name=re.compile(r"^(Save|Create)", re.IGNORECASE)).click()
     expect(page).to_have_url(re.compile(r"/courses/\d+/$"))
     expect(page.get_by_role("heading", name=re.compile("UN Military Experts on Mission"))).to_be_visible()
+    check_page(page)
     course = Course.objects.get(code="UNMEM")
     assert list(course.prerequisites.values_list("code", flat=True)) == ["CPTM"]
 
     # A session of it with two seats.
     page.goto(f"{live_server.url}/sessions/")
+    check_page(page)
     page.get_by_role("link", name=re.compile(r"New session", re.IGNORECASE)).click()
     expect(page).to_have_url(re.compile(r"/sessions/new/(\?.*)?$"))
+    check_page(page)
     page.get_by_label("Course").select_option(value=str(course.pk))
     page.get_by_label("Code").fill("UNMEM-2027-01")
     page.get_by_label("Starts on").fill("2027-02-01")
@@ -80,6 +91,7 @@ def test_administrator_builds_a_session_and_fills_it(page, live_server, sign_in,
     expect(page).to_have_url(re.compile(r"/sessions/\d+/$"))
     session = CourseSession.objects.get(code="UNMEM-2027-01")
     assert page.url.endswith(f"/sessions/{session.pk}/")
+    check_page(page)
 
     # Enrol: two take the seats, the third waits, the fourth lacks the prerequisite.
     for surname in ("Núñez", "Peña"):
@@ -89,6 +101,7 @@ def test_administrator_builds_a_session_and_fills_it(page, live_server, sign_in,
     expect(page.get_by_role("alert").filter(has_text=re.compile("waitlist", re.IGNORECASE))).to_be_visible()
     _enrol(page, people["Zúñiga"])
     expect(page.get_by_text(re.compile(r"lacks a prerequisite.*UN core pre-deployment training"))).to_be_visible()
+    check_page(page)  # the override form
     statuses = dict(Enrollment.objects.filter(session=session).values_list("trainee__paternal_surname", "status"))
     assert statuses == {"Núñez": "enrolled", "Peña": "enrolled", "Martínez": "waitlisted"}
 
@@ -97,6 +110,7 @@ def test_administrator_builds_a_session_and_fills_it(page, live_server, sign_in,
     row.get_by_role("button", name=re.compile(r"^Withdraw", re.IGNORECASE)).click()
     page.wait_for_load_state()
     expect(page.get_by_role("row").filter(has_text=people["Martínez"].full_name)).to_contain_text("Enrolled")
+    check_page(page)
     assert Enrollment.objects.get(session=session, trainee=people["Martínez"]).status == "enrolled"
     assert Enrollment.objects.get(session=session, trainee=people["Núñez"]).status == "withdrawn"
     page.screenshot(path="/tmp/e2e-administrator.png", full_page=True)

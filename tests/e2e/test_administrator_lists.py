@@ -8,6 +8,8 @@ from playwright.sync_api import expect
 
 from tests import factories
 
+from .conftest import check_page
+
 pytestmark = pytest.mark.e2e
 
 
@@ -46,6 +48,7 @@ def test_trainee_list_search_and_nationality_filter(page, live_server, sign_in, 
     sign_in("coordinadora")
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Trainees", exact=True).click()
     expect(page).to_have_url(re.compile(r"/trainees/$"))
+    check_page(page)
     main = page.get_by_role("main")
     for person in people.values():
         expect(main.get_by_text(listed(person)).first).to_be_visible()
@@ -55,6 +58,7 @@ def test_trainee_list_search_and_nationality_filter(page, live_server, sign_in, 
     search.fill("nunez")
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]q=nunez"))
+    check_page(page)
     expect(main.get_by_text(listed(people["Núñez"])).first).to_be_visible()
     expect(main.get_by_text(listed(people["Cojtí"])).first).to_be_visible()
     expect(main.get_by_text(listed(people["Gómez"]))).to_have_count(0)
@@ -65,6 +69,7 @@ def test_trainee_list_search_and_nationality_filter(page, live_server, sign_in, 
     main.get_by_label("Nationality").select_option(label="Guatemala")
     main.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"[?&]nationality=GT"))
+    check_page(page)
     expect(main.get_by_text(listed(people["Ixcot"])).first).to_be_visible()
     expect(main.get_by_text(listed(people["Cojtí"])).first).to_be_visible()
     expect(main.get_by_text(listed(people["Núñez"]))).to_have_count(0)
@@ -73,5 +78,6 @@ def test_trainee_list_search_and_nationality_filter(page, live_server, sign_in, 
 
     # The filtered address, opened again (a bookmark), gives the same list.
     page.goto(f"{live_server.url}/trainees/?nationality=GT&q=ixcot")
+    check_page(page)
     expect(main.get_by_text(listed(people["Ixcot"])).first).to_be_visible()
     expect(main.get_by_text(listed(people["Cojtí"]))).to_have_count(0)

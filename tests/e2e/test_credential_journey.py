@@ -14,6 +14,8 @@ from certifications import credentials
 from tests import factories
 from tests.certifications.documents_helpers import cecopam_certification
 
+from .conftest import check_page
+
 pytestmark = pytest.mark.e2e
 
 
@@ -37,6 +39,7 @@ def test_trainee_downloads_the_credential_and_the_verify_page_explains_it(page, 
     assert credentials.verify(credential)
 
     page.goto(f"{live_server.url}/verify/{certification.code}/")
+    check_page(page)
     section = page.get_by_role("region", name="Digital credential")
     expect(section.get_by_role("heading", name="How a mission's personnel office checks it offline")).to_be_visible()
     expect(section.get_by_role("link", name="Download the digital credential (JSON)")).to_be_visible()

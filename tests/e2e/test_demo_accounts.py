@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 from accounts.testing import code_from_otpauth_uri
 from courses.demo import DEMO_PASSWORD
 
+from .conftest import check_page
+
 pytestmark = pytest.mark.e2e
 
 
@@ -26,6 +28,8 @@ def test_printed_demo_logins_walk_in(page, live_server, sign_in):
         expect(main.get_by_text(state, exact=False).first).to_be_visible()
     page.screenshot(path="/tmp/e2e-demo-trainee.png", full_page=True)
     page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    check_page(page)
 
     sign_in("instructor", DEMO_PASSWORD)
     expect(page).to_have_url(re.compile(r"/sessions/(\?.*)?$"))

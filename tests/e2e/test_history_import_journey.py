@@ -11,6 +11,8 @@ from courses.models import CourseSession
 from tests import factories
 from tests.fixtures.spreadsheets import csv_bytes
 
+from .conftest import check_page
+
 pytestmark = pytest.mark.e2e
 
 HEADER = ["service_number", "nationality", "course_code", "session_code", "starts_on", "ends_on", "result", "score",
@@ -37,8 +39,10 @@ def test_administrator_imports_past_training(page, live_server, sign_in, centre,
 
     sign_in("coordinadora")
     page.goto(f"{live_server.url}/sessions/")
+    check_page(page)
     page.get_by_role("link", name="Import training history").click()
     expect(page).to_have_url(re.compile(r"/courses/import-history/$"))
+    check_page(page)
     page.get_by_label("File (CSV or XLSX)").set_input_files(str(path))
     page.get_by_role("button", name="Check the file").click()
 
@@ -48,13 +52,16 @@ def test_administrator_imports_past_training(page, live_server, sign_in, centre,
     expect(page.locator("#count-certifications")).to_have_text("1")
     expect(page.get_by_role("row").filter(has_text="MX-2")).to_contain_text("Failed")
     expect(page.get_by_text("semicolon-separated")).to_be_visible()
+    check_page(page)
     assert not CourseSession.objects.exists()  # nothing before the confirmation
 
     page.get_by_role("button", name="Confirm the import").click()
     expect(page.get_by_text("New sessions: 1; new enrolments: 2; new certificates: 1;", exact=False)).to_be_visible()
+    check_page(page)
     session = CourseSession.objects.get(code="UNMEM-2019-1")
     assert session.status == CourseSession.Status.FINALIZED
 
     page.goto(f"{live_server.url}/verify/7K3M-9QPX-2D4F-HT6R/")
     expect(page.get_by_text("Núñez").first).to_be_visible()
+    check_page(page)
     assert Certification.objects.get().code == "7K3M-9QPX-2D4F-HT6R"

@@ -11,6 +11,8 @@ from certifications.models import Certification
 from courses.models import CourseSession, Enrollment
 from tests import factories
 
+from .conftest import check_page
+
 pytestmark = pytest.mark.e2e
 
 # result, score, attendance, remarks, as the instructor types them
@@ -59,8 +61,10 @@ def test_instructor_records_the_whole_class_and_finalizes(page, live_server, sig
 
     page.get_by_role("link", name=re.compile("DIH-2026-03")).first.click()
     expect(page).to_have_url(re.compile(rf"/sessions/{session.pk}/$"))
+    check_page(page)
     page.get_by_role("link", name=re.compile(r"results", re.IGNORECASE)).first.click()
     expect(page).to_have_url(re.compile(rf"/sessions/{session.pk}/results/$"))
+    check_page(page)
 
     for surname, (result, score, attendance, remarks) in MARKS.items():
         name = people[surname].full_name
@@ -71,6 +75,7 @@ def test_instructor_records_the_whole_class_and_finalizes(page, live_server, sig
     page.get_by_role("button", name=re.compile(r"^Save", re.IGNORECASE)).click()
 
     expect(page.get_by_role("alert").filter(has_text=re.compile("saved", re.IGNORECASE))).to_be_visible()
+    check_page(page)
     for surname, (result, score, attendance, remarks) in MARKS.items():
         name = people[surname].full_name
         expect(page.get_by_label(f"Result for {name}")).to_have_value(result)
@@ -88,6 +93,7 @@ def test_instructor_records_the_whole_class_and_finalizes(page, live_server, sig
     if page.url.rstrip("/").endswith("finalize") and confirm.count():
         confirm.first.click()  # a confirmation page rather than a dialog
     expect(page.get_by_role("alert").filter(has_text=re.compile("finali[sz]ed", re.IGNORECASE))).to_be_visible()
+    check_page(page)
 
     session.refresh_from_db()
     assert session.status == CourseSession.Status.FINALIZED
@@ -101,6 +107,7 @@ def test_instructor_records_the_whole_class_and_finalizes(page, live_server, sig
     assert (certificate.issued_on, certificate.expires_on) == (datetime.date(2026, 3, 6), datetime.date(2028, 3, 6))
 
     page.goto(f"{live_server.url}/sessions/{session.pk}/results/")
+    check_page(page)
     name = people["Peña"].full_name
     expect(page.get_by_role("button", name=re.compile(r"^Save", re.IGNORECASE))).to_have_count(0)
     result_field = page.get_by_label(f"Result for {name}")

@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 from courses.models import CourseSession, Enrollment
 from tests import factories
 
+from .conftest import check_page
+
 pytestmark = pytest.mark.e2e
 
 
@@ -112,4 +114,5 @@ def test_trainee_sees_only_their_own_record(page, live_server, sign_in, two_trai
 
     response = page.goto(f"{live_server.url}/trainees/{other.pk}/")
     assert response.status in (403, 404)
+    check_page(page)
     expect(page.get_by_text("Cárdenas")).to_have_count(0)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from accounts.testing import current_code
 from tests import factories
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, check_page
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +26,7 @@ def test_administrator_sets_up_two_step_sign_in_then_signs_in_with_password_and_
     factories.AdministratorFactory(username="coordinadora", first_name="Rosa", last_name="Campos")
 
     page.goto(f"{live_server.url}/accounts/login/")
+    check_page(page)
     page.get_by_label("Username").fill("coordinadora")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -33,8 +34,10 @@ def test_administrator_sets_up_two_step_sign_in_then_signs_in_with_password_and_
     # No authenticator yet: nothing opens before setting one up.
     expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    check_page(page)
     page.goto(f"{live_server.url}/trainees/")
     expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    check_page(page)
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     app = TOTP(base64.b32decode(secret))  # the person's authenticator app, given the key
     page.get_by_label("Code from the app").fill(f"{app.token():06d}")
@@ -42,9 +45,13 @@ def test_administrator_sets_up_two_step_sign_in_then_signs_in_with_password_and_
 
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     expect(page.locator("#recovery-codes li")).to_have_count(10)
+    check_page(page)
     page.get_by_role("link", name="I have kept my codes, continue").click()
     expect(page).to_have_url(re.compile(r"/trainees/$"))  # where she was going
+    check_page(page)
     page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    check_page(page)
 
     # Next time: the password, then the code.
     page.goto(f"{live_server.url}/accounts/login/")
@@ -52,6 +59,7 @@ def test_administrator_sets_up_two_step_sign_in_then_signs_in_with_password_and_
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Sign-in code")).to_be_visible()
+    check_page(page)
     code_input = page.get_by_label("Code")
     expect(code_input).to_have_attribute("autocomplete", "one-time-code")
     expect(code_input).to_have_attribute("inputmode", "numeric")
@@ -61,11 +69,14 @@ def test_administrator_sets_up_two_step_sign_in_then_signs_in_with_password_and_
     code_input.fill(_wrong(current_code(device, fresh=False)))
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_text("That code is not right")).to_be_visible()
+    check_page(page)
 
     page.get_by_label("Code").fill(current_code(device))  # the app's next code if this one was used
     page.get_by_role("button", name="Verify").click()
     expect(page).to_have_url(re.compile(r"/overview/$"))
     expect(page.get_by_role("navigation")).to_contain_text("Rosa Campos")
+    check_page(page)
     page.get_by_role("link", name="Two-step sign-in").click()
     expect(page.get_by_text("Two-step sign-in is on")).to_be_visible()
+    check_page(page)
     page.screenshot(path="/tmp/e2e-two-step.png", full_page=True)

@@ -82,7 +82,10 @@ CHANGES = {
         lambda r: TraineeLanguage.objects.create(trainee=r["trainee"], language="pt", proficiency="advanced"),
         "pt (Advanced)",
     ),
-    "enrolment": (lambda r: Enrollment.objects.filter(pk=r["enrollment"].pk).update(score=77), ">77.00<"),
+    "enrolment": (
+        lambda r: Enrollment.objects.filter(pk=r["enrollment"].pk).update(score=77),
+        ">77<",
+    ),  # scores print as people write them (the score filter)
     "session": (
         lambda r: CourseSession.objects.filter(pk=r["enrollment"].session_id).update(code="SES-RENOMBRADA"),
         "SES-RENOMBRADA",
@@ -172,15 +175,15 @@ def test_each_reader_has_their_own_rendering(client, admin_user, instructor, tra
 
     client.force_login(admin_user)
     page = main_of(client.get(url))
-    assert "Revoke" in page and ">58.00<" in page
+    assert "Revoke" in page and ">58<" in page
 
     client.force_login(instructor)
     page = main_of(client.get(url))
-    assert "Revoke" not in page and ">58.00<" in page
+    assert "Revoke" not in page and ">58<" in page
 
     client.force_login(trainee_user)
     page = main_of(client.get(url))
-    assert "Revoke" not in page and ">58.00<" not in page and "In progress" in page
+    assert "Revoke" not in page and ">58<" not in page and "Awaiting results" in page  # ended, not finalized
 
 
 def test_another_trainees_record_is_still_refused(client, other_trainee_user, record):
