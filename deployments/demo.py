@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from certifications.models import Certification, CertificationType
 from certifications.services import issue_certification
-from trainees.models import Trainee, TraineeLanguage
+from trainees.models import Trainee, TraineeLanguage, name_order
 
 from .models import Deployment, LanguageRequirement, RequirementProfile, Role
 from .readiness import pool
@@ -348,7 +348,7 @@ def _seed_deployments(*, today, profiles, admin):
         if not created or not (spec.nominate_ready or spec.nominate_almost):
             continue  # a deployment's dates and nominations are its own once made
         found = pool(deployment.profile, deployment.starts_on, deployment.ends_on, today=today)
-        order = ("paternal_surname", "given_names", "pk")
+        order = name_order()
         chosen = list(found.ready.order_by(*order)[: spec.nominate_ready])
         chosen += list(found.almost.order_by(*order)[: spec.nominate_almost])
         if chosen:

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from common.permissions import administrator_required
-from trainees.models import Trainee
+from trainees.models import Trainee, name_order
 
 from . import exports
 from .forms import DeploymentForm, NominateForm, PoolForm, UnitForm
@@ -81,7 +81,7 @@ def nominees(deployment, *, today=None):
     nominations = list(
         Nomination.objects.filter(deployment=deployment)
         .select_related("trainee__organization", "nominated_by")
-        .order_by("trainee__paternal_surname", "trainee__maternal_surname", "trainee__given_names", "pk")
+        .order_by(*name_order("trainee__"))
     )
     for nomination in nominations:
         nomination.deployment = deployment  # with its profile: no query per row
@@ -214,7 +214,7 @@ def readiness_pool(request):
     context = {"form": form}
     if found is not None:
         data = form.cleaned_data
-        order = ("paternal_surname", "maternal_surname", "given_names", "pk")
+        order = name_order()
         page = Paginator(found.ready.select_related("organization").order_by(*order), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
@@ -258,7 +258,7 @@ def readiness_csv(request):
     if found is None:
         raise Http404
     data = form.cleaned_data
-    order = ("paternal_surname", "maternal_surname", "given_names", "pk")
+    order = name_order()
     ready = [
         Readiness(trainee=t, starts_on=data["starts_on"], ends_on=data["ends_on"])
         for t in found.ready.select_related("organization").order_by(*order).iterator(chunk_size=2000)
@@ -287,7 +287,7 @@ def unit_readiness(request):
             .filter(organization=data["organization"])
             .exclude(status=Trainee.Status.INACTIVE)
             .select_related("organization")
-            .order_by("paternal_surname", "maternal_surname", "given_names", "pk")
+            .order_by(*name_order())
         )
         results = assess(people, data["profile"], data["starts_on"], data["ends_on"])
         context.update(

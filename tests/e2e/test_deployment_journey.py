@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 from deployments.models import Deployment, Nomination
 from tests import factories
 
+from .conftest import check_page
+
 pytestmark = pytest.mark.e2e
 
 
@@ -44,7 +46,9 @@ def test_administrator_nominates_four_ready_people_and_exports_the_list(page, li
     sign_in("coordinadora")
 
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Deployments").click()
+    check_page(page)
     page.get_by_role("link", name="New deployment").click()
+    check_page(page)
     page.get_by_label("Code").fill("MINURSO-2027-01")
     page.get_by_label("Mission").fill("MINURSO")
     page.get_by_label("Requirement profile").select_option(label="UNMEM — UN military expert on mission")
@@ -55,6 +59,7 @@ def test_administrator_nominates_four_ready_people_and_exports_the_list(page, li
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(r"/deployments/\d+/$"))
     expect(page.get_by_role("heading", name=re.compile("MINURSO-2027-01"))).to_be_visible()
+    check_page(page)
     deployment = Deployment.objects.get(code="MINURSO-2027-01")
 
     # The pool for this deployment's profile and window: the five ready; the one whose CPTM
@@ -64,12 +69,14 @@ def test_administrator_nominates_four_ready_people_and_exports_the_list(page, li
     expect(ready_table).to_be_visible()
     expect(ready_table.get_by_role("row")).to_have_count(6)  # header + five
     expect(ready_table).not_to_contain_text("Ortiz")
+    check_page(page)
 
     for trainee in ready[:4]:
         page.get_by_label(f"Nominate {trainee.full_name}").check()
     page.get_by_role("button", name="Nominate the selected for MINURSO-2027-01").click()
     expect(page).to_have_url(re.compile(rf"/deployments/{deployment.pk}/$"))
     expect(page.get_by_text("4 people nominated for MINURSO-2027-01")).to_be_visible()
+    check_page(page)
     nominees = page.get_by_role("table", name="Nominees")
     for trainee in ready[:4]:
         expect(nominees.get_by_role("row").filter(has_text=trainee.full_name)).to_contain_text("Ready")
