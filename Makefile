@@ -92,6 +92,8 @@ format: venv
 requirements: venv
 	$(BIN)/pip-compile --quiet --strip-extras requirements.in -o requirements.txt
 	$(BIN)/pip-compile --quiet --strip-extras requirements-dev.in -o requirements-dev.txt
+	# Production: the same pins, with psycopg2 built from source instead of the -binary wheel.
+	sed -e 's/^psycopg2-binary==/psycopg2==/' -e '1a # Production: requirements.txt with psycopg2 built from source (README, Production); made by make requirements.' requirements.txt > requirements-production.txt
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

@@ -37,7 +37,9 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from common.errors import too_many_requests
 from common.permissions import is_administrator, staff_required
+from common.ratelimit import over_limit, parse_rate
 
 from . import services
 from .lockouts import lockout_response
@@ -164,7 +166,16 @@ def second_factor_redirect(request):
 
 
 class SignInView(auth_views.LoginView):
-    """The password page. A user with an authenticator is not signed in yet: the code page is next."""
+    """The password page. A user with an authenticator is not signed in yet: the code page is next.
+
+    Passwords posted from one client address are limited to SIGN_IN_RATE_LIMIT, counted before
+    the password is hashed: a flood from one address cannot spend the server's CPU on Argon2
+    (accounts/hashers.py) while others wait (django-axes locks an account after failures)."""
+
+    def post(self, request, *args, **kwargs):
+        if over_limit(request, scope="sign-in", rate=settings.SIGN_IN_RATE_LIMIT):
+            return too_many_requests(request, retry_after=parse_rate(settings.SIGN_IN_RATE_LIMIT)[1])
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         user = form.get_user()

@@ -10,6 +10,12 @@ requests after `warmup` untimed ones, and the number of queries one request make
 - trainee_list_next_to_last: the same page through the Next link of the one before (keyset);
 - session_list: /sessions/ (administrator): every session, newest first, with seats taken;
 - expiring_report: /certifications/expiring/ (administrator): certificates expiring soon;
+- reports_dashboard: /reports/?period=<this year> (administrator): certifications by standing,
+  people trained by month, year, course, category, nationality and gender, pass rates, upcoming
+  sessions; reports_parity and reports_parity_csv: /reports/parity/ and /reports/parity.csv;
+  their figures are kept under the data's version (reports/cache.py): reports_dashboard_computed
+  and reports_parity_computed are the same pages with the figures computed (the first view after
+  any write to the rows they count);
 - trainee_detail: /trainees/<id>/ of the trainee with the most enrolments (administrator);
 - me: /me/ of the trainee account with the most enrolments;
 - trainee_detail_first_visit / me_first_visit: the same with the record's cached rendering
@@ -78,6 +84,15 @@ def _cache_emptied():
 
     for alias in ("default", "records"):
         caches[alias].clear()
+    yield
+
+
+@contextlib.contextmanager
+def _report_cache_emptied():
+    """Before the request: no report figures kept (CACHES["reports"], reports/cache.py)."""
+    from django.core.cache import caches
+
+    caches["reports"].clear()
     yield
 
 
@@ -201,6 +216,10 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     list_url = reverse("trainees:list")
     matches = Trainee.objects.search(SEARCH["q"]).filter(status=SEARCH["status"]).count()
     subjects["trainee_list"] = f"?q={SEARCH['q']}&status={SEARCH['status']}: {matches} matches"
+    # The yardstick: a view that does nothing behind the same middleware (bench/urls.py), timed the
+    # same way; page_p95_vs_bare = each page's p95 over this one (bench/run.py).
+    bare = _time(lambda: administrator.get("/bench/bare/"), requests=requests, warmup=warmup, check=_expect(200))
+    out(f"  {'bare':<26} p95 {bare['p95_ms']:>7} ms   median {bare['median_ms']:>7} ms   {bare['queries']} queries")
     run("trainee_list", lambda: administrator.get(list_url, SEARCH), _expect(200))
     run("trainee_list_unfiltered", lambda: administrator.get(list_url), _expect(200))
     last_page = math.ceil(Trainee.objects.count() / trainee_views.TRAINEES_PER_PAGE)
@@ -215,6 +234,32 @@ def measure_pages(*, requests=50, warmup=5, out=print):
     run("trainee_list_next_to_last", lambda: administrator.get(f"{list_url}?{next_query}"), _expect(200))
     run("session_list", lambda: administrator.get(reverse("courses:session-list")), _expect(200))
     run("expiring_report", lambda: administrator.get(reverse("certifications:expiring")), _expect(200))
+    # The reports: every figure an aggregate in the database (reports/statistics.py, parity.py).
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    subjects["reports_dashboard"] = f"/reports/?period={year} (every table and chart)"
+    run(
+        "reports_dashboard",
+        lambda: administrator.get(reverse("reports:dashboard"), {"period": year}),
+        _expect(200, "trained-total"),
+    )
+    subjects["reports_parity"] = "/reports/parity/ (every year, category and stage)"
+    run("reports_parity", lambda: administrator.get(reverse("reports:parity")), _expect(200))
+    run("reports_parity_csv", lambda: administrator.get(reverse("reports:parity-csv")), _expect(200))
+    # The same with the figures computed (after any write to the data they count; reports/cache.py).
+    run(
+        "reports_dashboard_computed",
+        lambda: administrator.get(reverse("reports:dashboard"), {"period": year}),
+        _expect(200, "trained-total"),
+        around=_report_cache_emptied,
+    )
+    run(
+        "reports_parity_computed",
+        lambda: administrator.get(reverse("reports:parity")),
+        _expect(200),
+        around=_report_cache_emptied,
+    )
     detail_url = reverse("reports:trainee", args=[busiest.pk])
     run("trainee_detail", lambda: administrator.get(detail_url), _expect(200, busiest.service_number))
     trainee_client = Client()
@@ -263,4 +308,4 @@ def measure_pages(*, requests=50, warmup=5, out=print):
         form = "application/x-www-form-urlencoded"
         run("results_grid_post", lambda: teacher.post(grid_url, body, content_type=form), saved, around=rolled_back)
         transaction.set_rollback(True)
-    return {"pages": results, "subjects": subjects}
+    return {"pages": results, "subjects": subjects, "bare": bare}

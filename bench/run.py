@@ -1,6 +1,7 @@
 """Measure the application against the database's own limits on a generated database.
 
     python -m bench.run --scale small|national [--database-url URL] [--only NAME ...]
+        [--load-seconds 60] [--workers N] [--worker-class sync|gthread] [--threads N]
 
 Prints a table and, as its last line, one JSON object:
 - export_vs_copy: throughput of our trainee list CSV export over all its rows divided by that of
@@ -16,6 +17,10 @@ Prints a table and, as its last line, one JSON object:
 - readiness_vs_sql / readiness_p95_ms: the deployment pool search (everyone ready for a profile
   over a window, deployments/readiness.py) over the bare SQL that selects the same people (goal
   <= 2), and its p95 (bench/readiness.py).
+- load: 50 users for 60 s (locust, bench/load.py) against gunicorn with the production settings:
+  users, seconds, requests, errors (goal 0), requests_per_s, bare_requests_per_s,
+  throughput_vs_bare (goal >= 0.25), endpoints {name: p50_ms, p95_ms, p95_vs_bare (goal <= 20)};
+- page_p95_vs_bare: each page's p95 over the bare view's, both in-process (goal <= 25).
 
 Each measurement is a function (measure_exports, measure_sweep_vs_sql, measure_pages,
 measure_http) returning a dict; bench/RESULTS.md records the figures. The database is left as it
@@ -39,6 +44,11 @@ GOALS = {
     "page_p95_ms": ("<=", 100.0),
     "http_vs_bare": (">=", 0.5),
     "readiness_vs_sql": ("<=", 2.0),
+    # Many people at once (bench/load.py): the same run, the same machine.
+    "load_errors": ("<=", 0),
+    "throughput_vs_bare": (">=", 0.25),
+    "p95_vs_bare": ("<=", 20.0),  # each endpoint's p95 under the mixed load over the bare view's
+    "page_p95_vs_bare": ("<=", 25.0),  # each in-process page's p95 over the bare view's, in-process
 }
 
 
@@ -156,13 +166,27 @@ def measure_readiness(out=print, runs=40):
     return measure(runs=runs, out=out)
 
 
+def measure_load(database_url, out=print, seconds=60, bare_seconds=20, workers=None, worker_class=None, threads=None):
+    from bench.load import measure_load as measure
+
+    return measure(
+        database_url=database_url,
+        seconds=seconds,
+        bare_seconds=bare_seconds,
+        workers=workers,
+        worker_class=worker_class,
+        threads=threads,
+        out=out,
+    )
+
+
 def measure_http(database_url, out=print, duration=5):
     from bench.http import measure_http as measure
 
     return measure(database_url=database_url, duration=duration, out=out)
 
 
-MEASUREMENTS = ("exports", "sweep", "pages", "http", "readiness")
+MEASUREMENTS = ("exports", "sweep", "pages", "http", "load", "readiness")
 
 
 def _verdict(name, value):
@@ -187,6 +211,11 @@ def main(argv=None):
         help="also run bench/sweep.py's worst case (5,000 due at once) among this many certifications, "
         "in a database of its own (<database>_sweep, dropped afterwards)",
     )
+    parser.add_argument("--load-seconds", type=int, default=60, help="seconds of the mixed load (default 60)")
+    parser.add_argument("--bare-seconds", type=int, default=20, help="seconds of the bare-view load (default 20)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers for the load (default: gunicorn.conf.py)")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], help="default: gunicorn.conf.py")
+    parser.add_argument("--threads", type=int, help="threads per gthread worker (default: gunicorn.conf.py)")
     args = parser.parse_args(argv)
     database_url = args.database_url or default_database_url(args.scale)
     setup_django(database_url)
@@ -228,6 +257,9 @@ def main(argv=None):
         summary["page_median_ms"] = {name: page["median_ms"] for name, page in pages["pages"].items()}
         summary["page_queries"] = {name: page["queries"] for name, page in pages["pages"].items()}
         summary["page_subjects"] = pages["subjects"]
+        bare_p95 = pages["bare"]["p95_ms"]
+        summary["page_bare_p95_ms"] = bare_p95
+        summary["page_p95_vs_bare"] = {name: round(p95 / bare_p95, 1) for name, p95 in summary["page_p95_ms"].items()}
     if "http" in selected:
         out(f"\nHTTP: gunicorn, 2 workers, wrk: 3 alternating rounds of {args.duration} s per URL")
         http = measure_http(database_url, out=out, duration=args.duration)
@@ -240,6 +272,17 @@ def main(argv=None):
         summary["readiness_vs_sql"] = round(readiness["readiness_vs_sql"], 2)
         summary["readiness_p95_ms"] = readiness["readiness_p95_ms"]
         summary["readiness"] = readiness
+    if "load" in selected:
+        out(f"\nLoad: {args.load_seconds} s of a mixed load of 50 users (locust) against gunicorn, production settings")
+        summary["load"] = measure_load(
+            database_url,
+            out=out,
+            seconds=args.load_seconds,
+            bare_seconds=args.bare_seconds,
+            workers=args.workers,
+            worker_class=args.worker_class,
+            threads=args.threads,
+        )
 
     out("\nSummary")
     if "export_vs_copy" in summary:
@@ -253,8 +296,10 @@ def main(argv=None):
     if "sweep_vs_sql" in summary:
         out(f"  sweep_vs_sql     {summary['sweep_vs_sql']:>8}   {_verdict('sweep_vs_sql', summary['sweep_vs_sql'])}")
     for name, p95 in summary.get("page_p95_ms", {}).items():
+        ratio = summary["page_p95_vs_bare"][name]
         out(
             f"  {name:<26} p95 {p95:>7} ms  {summary['page_queries'][name]:>3} queries   {_verdict('page_p95_ms', p95)}"
+            f"   {ratio:>5} x bare {_verdict('page_p95_vs_bare', ratio)}"
         )
     if "readiness_vs_sql" in summary:
         out(
@@ -263,6 +308,16 @@ def main(argv=None):
         )
     if "http_vs_bare" in summary:
         out(f"  http_vs_bare     {summary['http_vs_bare']:>8}   {_verdict('http_vs_bare', summary['http_vs_bare'])}")
+    if "load" in summary:
+        load = summary["load"]
+        out(f"  load errors      {load['errors']:>8}   {_verdict('load_errors', load['errors'])}")
+        out(
+            f"  throughput_vs_bare {load['throughput_vs_bare']:>6}   {_verdict('throughput_vs_bare', load['throughput_vs_bare'])}"
+        )
+        for name, endpoint in load["endpoints"].items():
+            out(
+                f"  {name:<22} p95 {endpoint['p95_vs_bare']:>6} x bare   {_verdict('p95_vs_bare', endpoint['p95_vs_bare'])}"
+            )
     summary["seconds"] = round(time.perf_counter() - started, 1)
     out(json.dumps(summary, ensure_ascii=False, sort_keys=False))
     return summary

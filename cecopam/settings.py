@@ -122,10 +122,14 @@ PAGE_LINKS = {
     "session-history": "reports:session-history",
     "deployment-history": "reports:deployment-history",
 }
+# The trainee list's filters, with those about training that courses/ adds (trainees/filters.py).
+TRAINEE_FILTERSET = "courses.filters.TrainedTraineeFilter"
 LOGOUT_REDIRECT_URL = "login"
 
+# Argon2id with parameters measured on the server (accounts/hashers.py); hashes made with
+# Django's default Argon2 parameters verify with it and are re-hashed at the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.CecopamArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -156,6 +160,7 @@ if (BASE_DIR / "node_modules").exists():
     STATICFILES_DIRS += [
         ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist"),
         ("vendor/htmx", BASE_DIR / "node_modules/htmx.org/dist"),
+        ("vendor/chartjs", BASE_DIR / "node_modules/chart.js/dist"),
     ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -220,9 +225,39 @@ CERT_REMINDER_CONTACT_EMAIL = env("CERT_REMINDER_CONTACT_EMAIL", default="capaci
 CERT_REMINDER_REQUEUE_MINUTES = env.int("CERT_REMINDER_REQUEUE_MINUTES", default=60)
 CERT_EXPIRING_SOON_DAYS = 90  # "expiring" badge on records
 
+# UN gender parity (reports/parity.py): the UN Uniformed Gender Parity Strategy 2018–2028 sets,
+# per year, the share of women (%) to reach in each category of uniformed personnel deployed:
+# troops (military contingents), observers_staff (military observers and staff officers), fpu
+# (formed police units), ipo (individual police officers); civilians have no target.
+# Sources: the 2028 targets (15, 25, 20, 30) are the strategy's own, as published by the UN
+# Department of Peace Operations (https://peacekeeping.un.org/en/uniformed-gender-parity-strategy-2018-2018-full-text);
+# DPO's "Gender Parity Target Achievers" note gives 2021 as 8 % troops and 18 % individual
+# military officers. The years between are filled by equal yearly steps from those anchors
+# (police: from 2018's 10 % FPU and 20 % IPO): check them against the strategy's annex before
+# relying on a single year, and override them here (a year missing from the table has no target).
+UGPS_TARGETS = {
+    2021: {"troops": 8, "observers_staff": 18, "fpu": 13, "ipo": 23},
+    2022: {"troops": 9, "observers_staff": 19, "fpu": 14, "ipo": 24},
+    2023: {"troops": 10, "observers_staff": 20, "fpu": 15, "ipo": 25},
+    2024: {"troops": 11, "observers_staff": 21, "fpu": 16, "ipo": 26},
+    2025: {"troops": 12, "observers_staff": 22, "fpu": 17, "ipo": 27},
+    2026: {"troops": 13, "observers_staff": 23, "fpu": 18, "ipo": 28},
+    2027: {"troops": 14, "observers_staff": 24, "fpu": 19, "ipo": 29},
+    2028: {"troops": 15, "observers_staff": 25, "fpu": 20, "ipo": 30},
+}
+# A share within this many points below its target is "close" (amber), as the UN colours it.
+UGPS_CLOSE_POINTS = 5
+
+# The monthly summary for administrators (reports/summary.py): sent on the first working day of
+# each month (Monday to Friday, not a Mexican statutory holiday), at this local hour or later.
+REPORTS_SUMMARY_HOUR = env.int("REPORTS_SUMMARY_HOUR", default=8)
+
 # Certificates
 CERTIFICATE_PAGE_SIZE = env("CERTIFICATE_PAGE_SIZE", default="A4")  # "A4" (landscape) or "letter"
 VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT", default="30/m")
+# A transcript download waits this long for its rendering (a Celery task) before answering
+# "being prepared" (certifications/transcripts.py).
+TRANSCRIPT_WAIT_SECONDS = env.float("TRANSCRIPT_WAIT_SECONDS", default=3.0)
 
 # Verifiable credentials (certifications/credentials.py). The issuer's Ed25519 private key, as a
 # multibase Multikey secret ("z3u2..." or Digital Bazaar's 64-byte "zrv..."), or PKCS#8 PEM; never
@@ -246,6 +281,12 @@ CACHES = {
         "LOCATION": "trainee-records",
         "OPTIONS": {"MAX_ENTRIES": env.int("RECORD_CACHE_ENTRIES", default=2000)},
     },
+    # Report figures (reports/cache.py), in each server process, keyed by the data's version.
+    "reports": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "report-figures",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
 
 # History (django-pghistory): event tables are append-only; a database trigger refuses any
@@ -257,6 +298,8 @@ PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 # Login throttling (django-axes): five failures for a username or an address lock it out.
 AXES_FAILURE_LIMIT = 5
+# Password posts per client address (accounts/two_factor.py), counted before the hash is computed.
+SIGN_IN_RATE_LIMIT = env("SIGN_IN_RATE_LIMIT", default="20/m")
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
@@ -339,6 +382,11 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-deployment-reminders": {
         "task": "deployments.tasks.requeue_stalled_deployment_reminders",
         "schedule": crontab(minute="5-59/10"),
+    },
+    # Runs every morning; reports/summary.py sends the month's summary once, on the first working day.
+    "monthly-summary": {
+        "task": "reports.tasks.send_monthly_summary",
+        "schedule": crontab(hour=REPORTS_SUMMARY_HOUR, minute=15),
     },
     "expiry-reminder-digest": {
         "task": "certifications.tasks.send_reminder_digest",

@@ -69,7 +69,11 @@ def static_dir():
 
 def render_pdf(template_name, context, *, request=None):
     """Render a Django template to PDF bytes, with assets resolved against static/."""
-    html = render_to_string(template_name, context, request=request)
+    return pdf_from_html(render_to_string(template_name, context, request=request))
+
+
+def pdf_from_html(html):
+    """PDF bytes of an HTML document rendered from a template, assets resolved against static/."""
     base = static_dir()
     document = _weasyprint().HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=local_only_fetcher([base]))
     return document.write_pdf()

@@ -9,14 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.text import slugify
 
 from common.permissions import is_administrator
-from courses.models import Enrollment
 from trainees.models import Trainee
 
-from . import documents
+from . import stored_documents, transcripts
 from .models import Certification
+
+PREPARING_REFRESH_SECONDS = 2
 
 
 def _pdf_response(content, filename):
@@ -38,27 +38,35 @@ def certificate_pdf(request, pk):
         raise Http404
     if certification.revoked_at is not None:
         return render(request, "certifications/certificate_refused.html", {"certification": certification}, status=410)
-    return _pdf_response(documents.certificate_pdf(certification), f"certificate-{certification.code}.pdf")
+    pdf = stored_documents.certificate_pdf(certification)
+    if pdf is None:
+        return _preparing(request)
+    return _pdf_response(pdf, f"certificate-{certification.code}.pdf")
 
 
-def _transcript_response(trainee):
-    enrollments = (
-        Enrollment.objects.filter(trainee=trainee)
-        .exclude(status=Enrollment.Status.WAITLISTED)
-        .select_related("session__course")
-        .order_by("session__starts_on", "session__code")
-    )
-    certifications = Certification.objects.filter(trainee=trainee).select_related("type").order_by("issued_on", "id")
-    content = documents.transcript_pdf(trainee, enrollments=list(enrollments), certifications=list(certifications))
-    name = slugify(f"{trainee.paternal_surname} {trainee.maternal_surname} {trainee.given_names}") or "trainee"
-    return _pdf_response(content, f"transcript-{name}.pdf")
+def _preparing(request):
+    """202: the document is being rendered (by a Celery task); the page asks again by itself
+    (HTTP Refresh, no script) and then gets the PDF."""
+    response = render(request, "certifications/document_preparing.html", status=202)
+    response["Refresh"] = str(PREPARING_REFRESH_SECONDS)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _transcript_response(request, trainee):
+    """The cached transcript (certifications/transcripts.py), or a page saying it is being
+    prepared that asks again by itself (HTTP Refresh) until it is there."""
+    content = transcripts.cached_transcript(trainee)
+    if content is None:
+        return _preparing(request)
+    return _pdf_response(content, transcripts.transcript_filename(trainee))
 
 
 @login_required
 def my_transcript(request):
     """The signed-in trainee's own transcript."""
     trainee = get_object_or_404(Trainee.objects.select_related("organization"), user=request.user)
-    return _transcript_response(trainee)
+    return _transcript_response(request, trainee)
 
 
 @login_required
@@ -67,4 +75,4 @@ def trainee_transcript(request, pk):
     trainee = get_object_or_404(Trainee.objects.visible_to(request.user).select_related("organization"), pk=pk)
     if not (is_administrator(request.user) or trainee.user_id == request.user.pk):
         raise PermissionDenied
-    return _transcript_response(trainee)
+    return _transcript_response(request, trainee)

@@ -1,16 +1,14 @@
 """Query-string filters of the expiring-certifications report (bookmarkable, shared by its exports)."""
 
-from datetime import timedelta
-
 import django_filters
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from trainees.models import Organization
+from trainees.models import Organization, Trainee
 
-from .models import CertificationType, ExpiryReminder
+from .models import CertificationType, ExpiryReminder, Standing, standing_condition
 
 DEFAULT_WINDOW_DAYS = settings.CERT_EXPIRING_SOON_DAYS
 MAX_WINDOW_DAYS = 3650
@@ -23,8 +21,16 @@ class IntegerFilter(django_filters.Filter):
 
 class ExpiringFilter(django_filters.FilterSet):
     """Current certifications expiring between `today` and `today + days`, narrowed by the
-    holder's organization and nationality, the certification type and the reminder state."""
+    holder's organization, nationality and category, the certification type and the reminder
+    state; `standing=valid` or `standing=lapsed` lists the valid or the lapsed ones instead
+    (the reports' figures link here with these parameters)."""
 
+    standing = django_filters.ChoiceFilter(
+        label=_("Standing"),
+        choices=Standing.choices,
+        method="filter_nothing",  # applied in filter_queryset with the window
+        empty_label=_("Expiring"),
+    )
     days = IntegerFilter(
         label=_("Expiring within (days)"),
         min_value=0,
@@ -37,6 +43,7 @@ class ExpiringFilter(django_filters.FilterSet):
         field_name="trainee__organization",
         queryset=Organization.objects.order_by("name"),
         empty_label=_("All"),
+        null_label=_("No organization"),
     )
     type = django_filters.ModelChoiceFilter(
         label=_("Certification type"),
@@ -48,6 +55,12 @@ class ExpiringFilter(django_filters.FilterSet):
         label=_("Nationality"),
         field_name="trainee__nationality",
         choices=lambda: list(countries),
+        empty_label=_("All"),
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("Category"),
+        field_name="trainee__category",
+        choices=Trainee.Category.choices,
         empty_label=_("All"),
     )
     reminder = django_filters.ChoiceFilter(
@@ -84,7 +97,12 @@ class ExpiringFilter(django_filters.FilterSet):
             return queryset.filter(last_reminder_state__in=[ExpiryReminder.State.PENDING, ExpiryReminder.State.SENDING])
         return queryset.filter(last_reminder_state=value)
 
+    @property
+    def chosen_standing(self):
+        if self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("standing"):
+            return self.form.cleaned_data["standing"]
+        return Standing.EXPIRING
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        end = self.today + timedelta(days=self.window_days)
-        return queryset.filter(expires_on__gte=self.today, expires_on__lte=end)
+        return queryset.filter(standing_condition(self.chosen_standing, self.today, days=self.window_days))

@@ -71,6 +71,30 @@ class CertificationType(models.Model):
         return self.name
 
 
+class Standing(models.TextChoices):
+    """Where a current (not revoked, not superseded) certification stands on a day, as the
+    reports count them: valid beyond the "expiring soon" window, expiring within some days,
+    or lapsed. The same conditions as Certification.state()."""
+
+    VALID = "valid", _("Valid")
+    EXPIRING = "expiring", _("Expiring")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+def standing_condition(standing, today, *, days=None):
+    """The condition (a Q over current certifications) of `standing` on `today`; `days` is the
+    window for EXPIRING (default: settings.CERT_EXPIRING_SOON_DAYS). Reports aggregate with
+    these conditions and the lists their figures link to filter with them."""
+    soon = settings.CERT_EXPIRING_SOON_DAYS
+    if standing == Standing.VALID:
+        return Q(expires_on__isnull=True) | Q(expires_on__gt=today + timedelta(days=soon))
+    if standing == Standing.EXPIRING:
+        return Q(expires_on__gte=today, expires_on__lte=today + timedelta(days=soon if days is None else days))
+    if standing == Standing.LAPSED:
+        return Q(expires_on__lt=today)
+    raise ValueError(f"Unknown standing {standing!r}")
+
+
 class CertificationQuerySet(models.QuerySet):
     def visible_to(self, user: "User") -> models.QuerySet:
         """Administrators see every certification; anyone else only their own."""
@@ -101,6 +125,10 @@ class CertificationQuerySet(models.QuerySet):
 
     def expiring_between(self, start: datetime.date, end: datetime.date) -> "CertificationQuerySet":
         return self.current().filter(expires_on__gte=start, expires_on__lte=end)
+
+    def in_standing(self, standing: str, today: datetime.date, *, days: int | None = None) -> "CertificationQuerySet":
+        """Current certifications in one standing on `today` (see `standing_condition`)."""
+        return self.current().filter(standing_condition(standing, today, days=days))
 
     def expiring_soon(self, today: datetime.date) -> "CertificationQuerySet":
         """Current certifications that expire within settings.CERT_EXPIRING_SOON_DAYS of `today`."""
@@ -416,3 +444,35 @@ class StatusList(models.Model):
 
 
 pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="CertificationEvent")(Certification)
+
+
+class StoredCertificate(models.Model):
+    """An issued certificate's PDF, rendered once (certifications/stored_documents.py).
+
+    A certificate is immutable until revoked: its PDF is kept here, one per language, with the
+    fingerprint (SHA-256) of the HTML it was rendered from. A download renders only the HTML
+    (milliseconds) and serves these bytes while the fingerprint matches; anything printed that
+    changes (a corrected name, a new template) changes the fingerprint and the PDF is rendered
+    again. Revoking deletes the rows (services.revoke_certification); a revoked certificate is
+    never served anyway. In the database, the PDFs are backed up with everything else and every
+    server behind a load balancer sees them.
+    """
+
+    certification = models.ForeignKey(
+        Certification, on_delete=models.CASCADE, related_name="stored_pdfs", verbose_name=_("certification")
+    )
+    language = models.CharField(_("language"), max_length=16)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    pdf = models.BinaryField(_("PDF"))
+    rendered_at = models.DateTimeField(_("rendered at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("stored certificate")
+        verbose_name_plural = _("stored certificates")
+        constraints = [
+            # Looked up by (certification, language) on every certificate download.
+            models.UniqueConstraint(fields=["certification", "language"], name="storedcertificate_one_per_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.certification_id} ({self.language})"

@@ -95,6 +95,7 @@ def revoke_certification(*, certification: Certification, reason: str, by: Abstr
     certification.revoked_reason = reason
     certification.revoked_by = by if by is not None and by.is_authenticated else None
     certification.save(update_fields=["revoked_at", "revoked_reason", "revoked_by"])
+    certification.stored_pdfs.all().delete()  # a revoked certificate is never printed again
     predecessors = list(
         Certification.objects.filter(superseded_by=certification, revoked_at__isnull=True)
         .order_by("-issued_on", "-id")

@@ -6,6 +6,8 @@
 - requeue_stalled_reminders (beat, every few minutes): claimed reminders whose send never
   finished (a killed worker, a lost message) are enqueued again.
 - send_reminder_digest (beat, weekly): the administrators' digest.
+- render_transcript (certifications/transcripts.py), render_certificate (stored_documents.py):
+  the PDFs, off the request path.
 """
 
 import smtplib
@@ -16,6 +18,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import reminders
+from .stored_documents import render_certificate_task  # noqa: F401 - registered with the worker
+from .transcripts import render_transcript_task  # noqa: F401 - registered with the worker
 
 
 def enqueue_reminders(reminder_ids, today=None):

@@ -91,6 +91,7 @@ def expiring(request):
             "page_obj": page,
             "today": today,
             "window_days": filterset.window_days,
+            "standing": filterset.chosen_standing,
             "attention": attention_qs[:ATTENTION_PANEL_SIZE] if attention_counts else [],
             "attention_total": sum(attention_counts.values()),
             "failing_count": attention_counts.get(State.FAILING, 0),

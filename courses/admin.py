@@ -8,7 +8,7 @@ from .models import Course, CourseSession, Enrollment
 @admin.register(Course)
 class CourseAdmin(AdministratorModelAdmin):
     list_display = ("code", "title", "category", "duration_hours", "pass_mark", "grants", "is_active")
-    list_filter = ("category", "is_active")
+    list_filter = ("category", "ugps_category", "is_active")
     search_fields = ("code", "title")
     filter_horizontal = ("prerequisites",)
 

@@ -46,6 +46,7 @@ class CourseForm(NamedInputsMixin, forms.ModelForm):
             "title",
             "description",
             "category",
+            "ugps_category",
             "duration_hours",
             "pass_mark",
             "grants",

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pghistory
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,25 @@ from common.permissions import is_administrator, is_instructor
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+class UgpsCategory(models.TextChoices):
+    """Personnel categories of the UN Uniformed Gender Parity Strategy 2018–2028 (civilians,
+    who have no target, are reported apart)."""
+
+    TROOPS = "troops", _("Troops (military contingents)")
+    OBSERVERS_STAFF = "observers_staff", _("Military observers and staff officers")
+    FPU = "fpu", _("Formed police units")
+    IPO = "ipo", _("Individual police officers")
+    CIVILIAN = "civilian", _("Civilians")
+
+
+# A course without a UGPS category counts its trainees under their own category.
+UGPS_CATEGORY_OF_TRAINEE = {
+    "military": UgpsCategory.TROOPS,
+    "police": UgpsCategory.IPO,
+    "civilian": UgpsCategory.CIVILIAN,
+}
 
 
 class Course(models.Model):
@@ -58,6 +78,13 @@ class Course(models.Model):
         help_text=_("Certifications that must be valid on the session's start date."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    ugps_category = models.CharField(
+        _("UN gender-parity category"),
+        max_length=16,
+        choices=UgpsCategory.choices,
+        blank=True,
+        help_text=_("The UN personnel category the course prepares for; empty: the trainee's own category."),
+    )
 
     class Meta:
         verbose_name = _("course")
@@ -110,6 +137,10 @@ class CourseSessionQuerySet(models.QuerySet):
     def past(self, today: datetime.date | None = None) -> "CourseSessionQuerySet":
         return self.filter(ends_on__lt=today or timezone.localdate())
 
+    def finalized(self):
+        """Sessions whose results are final: the only ones a report or an export counts."""
+        return self.filter(status=CourseSession.Status.FINALIZED)
+
 
 class CourseSession(models.Model):
     class Status(models.TextChoices):
@@ -157,6 +188,12 @@ class CourseSession(models.Model):
             models.Index(fields=["ends_on"], name="session_ends_on_idx"),
             # Renewal suggestions in reminders: open sessions of a course starting after a date.
             models.Index(fields=["course", "status", "starts_on"], name="session_course_status_idx"),
+            # Reports (reports/statistics.py, reports/parity.py): finalized sessions ending in a period.
+            models.Index(
+                fields=["ends_on", "course"],
+                name="session_finalized_ends_idx",
+                condition=Q(status="finalized"),
+            ),
         ]
 
     def __str__(self):
@@ -197,6 +234,32 @@ class EnrollmentQuerySet(models.QuerySet):
         if is_instructor(user):
             return self.filter(session__instructors=user)
         return self.filter(trainee__user=user)
+
+    def final(self):
+        """Enrolments holding a seat in a finalized session: results that count (drafts of a
+        session not yet finalized never appear in a report or an export of a record)."""
+        return self.active().filter(session__status=CourseSession.Status.FINALIZED)
+
+    def trained(self):
+        """Final enrolments with a pass: the person was trained (on the session's end date)."""
+        return self.final().filter(result=Enrollment.Result.PASSED)
+
+    def ended_between(self, start, end):
+        """Enrolments of sessions ending from `start` to `end` (inclusive): when training counts."""
+        return self.filter(session__ends_on__gte=start, session__ends_on__lte=end)
+
+    def with_ugps_category(self):
+        """Annotate `ugps_category`: the course's UGPS category, else the trainee's own
+        (police -> ipo, civilian -> civilian, military -> troops)."""
+        own = Case(
+            *[
+                When(trainee__category=category, then=Value(ugps.value))
+                for category, ugps in UGPS_CATEGORY_OF_TRAINEE.items()
+            ],
+            default=Value(UgpsCategory.TROOPS.value),
+            output_field=models.CharField(),
+        )
+        return self.annotate(ugps_category=Coalesce(NullIf("session__course__ugps_category", Value("")), own))
 
 
 class Enrollment(models.Model):

@@ -8,19 +8,30 @@ only when its cached rendering is missing or stale (records.py). A history reque
 panel; any other request gets the full page.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
 
+from accounts.models import ExportLog
 from certifications.models import Certification, ExpiryReminder
 from common.permissions import administrator_required, is_administrator, is_instructor
+from common.spreadsheets import csv_response, xlsx_response
 from courses.models import CourseSession
 from deployments.models import OPEN_DEPLOYMENT_STATUSES, Deployment, Nomination
 from deployments.readiness import with_readiness
 from trainees.models import Trainee
 
+from . import personal_data, statistics, summary
+from .cache import cached
+from .filters import read_filters
 from .history import deployment_timeline, session_timeline, trainee_timeline
+from .parity import CSV_COLUMNS, ParityFilterForm, parity_rows, parity_status_legend, parity_tables
 from .records import RECORD_CACHE_SECONDS, lazy_record, own_record_version, with_record_version
 
 
@@ -114,3 +125,150 @@ def deployment_history(request, pk):
         "reports/history/deployment.html",
         {"deployment": deployment, "entries": deployment_timeline(deployment)},
     )
+
+
+# --- Reports: the dashboard, UN gender parity, their downloads (reports/statistics.py, parity.py) ---
+
+
+@administrator_required
+@require_GET
+def dashboard(request):
+    """Certifications by standing, people trained, pass rates and upcoming sessions, filtered
+    by the query string; an invalid filter is shown as an error (400), not as "everything"."""
+    today = timezone.localdate()
+    form, filters = read_filters(request.GET, today=today)
+    if filters is None:
+        return render(request, "reports/dashboard.html", {"form": form}, status=400)
+    tables, total = cached(
+        "dashboard",
+        (sorted(filters.query().items()), today),
+        lambda: (statistics.dashboard_tables(filters, today), statistics.trained_total(filters)),
+    )
+    context = {
+        "form": form,
+        "filters": filters,
+        "query": urlencode(filters.query()),
+        "today": today,
+        "total": total,
+        "tables": tables,
+        "charts": {table.name: table.chart for table in tables if table.chart},
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@administrator_required
+@require_GET
+def dashboard_pdf(request):
+    """The dashboard as a printable PDF (tables and server-drawn SVG charts), for `?period=`
+    (a month, by default this one) and the other filters."""
+    today = timezone.localdate()
+    params = request.GET.copy()
+    params.setdefault("period", today.strftime("%Y-%m"))
+    form, filters = read_filters(params, today=today)
+    if filters is None:
+        return render(request, "reports/dashboard.html", {"form": form}, status=400)
+    content = summary.dashboard_pdf(filters, today=today)
+    ExportLog.objects.record(user=request.user, kind="dashboard-pdf", parameters=filters.query())
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="cecopam-dashboard-{filters.period.value}.pdf"'
+    return response
+
+
+@administrator_required
+@require_GET
+def dashboard_table(request, table, export):
+    """One dashboard table (the data of one chart) as CSV or XLSX, with the page's filters."""
+    if table not in statistics.TABLES:
+        raise Http404
+    today = timezone.localdate()
+    form, filters = read_filters(request.GET, today=today)
+    if filters is None:
+        return render(request, "reports/dashboard.html", {"form": form}, status=400)
+    data = cached(table, (sorted(filters.query().items()), today), lambda: statistics.TABLES[table](filters, today))
+    ExportLog.objects.record(
+        user=request.user,
+        kind=f"report-{export}",
+        parameters={"table": table, **filters.query()},
+        row_count=len(data.rows),
+    )
+    filename = f"{table}-{filters.period.value}.{export}"
+    if export == "csv":
+        return csv_response(data.columns, data.values(), filename)
+    return xlsx_response(data.columns, data.values(), filename, title=str(data.title))
+
+
+def _parity_rows(form):
+    key = sorted((name, getattr(value, "pk", value)) for name, value in form.cleaned_data.items())
+    return cached("parity", key, lambda: parity_rows(form.cleaned_data))
+
+
+@administrator_required
+@require_GET
+def parity_report(request):
+    form = ParityFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "reports/parity.html", {"form": form}, status=400)
+    rows = _parity_rows(form)
+    tables = parity_tables(rows)
+    context = {
+        "form": form,
+        "rows": rows,
+        "tables": tables,
+        "charts": {table.name: table.chart for table in tables},
+        "legend": parity_status_legend(),
+        "close_points": settings.UGPS_CLOSE_POINTS,
+        "query": urlencode({key: value for key, value in request.GET.items() if value}),
+    }
+    return render(request, "reports/parity.html", context)
+
+
+@administrator_required
+@require_GET
+def parity_csv(request, export="csv"):
+    """DESIGN.md's columns: year, category, stage, women, total, share, target (the XLSX has the same)."""
+    form = ParityFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "reports/parity.html", {"form": form}, status=400)
+    rows = _parity_rows(form)
+    ExportLog.objects.record(
+        user=request.user,
+        kind=f"parity-{export}",
+        parameters={key: value for key, value in request.GET.items()},
+        row_count=len(rows),
+    )
+    if export == "xlsx":
+        return xlsx_response(CSV_COLUMNS, (row.csv() for row in rows), "gender-parity.xlsx", title="parity")
+    return csv_response(CSV_COLUMNS, (row.csv() for row in rows), "gender-parity.csv")
+
+
+# --- Personal data (ARCO right of access): a trainee's whole record, by them or an administrator ---
+
+
+def _personal_data_response(request, trainee, export):
+    data = personal_data.collect(trainee)
+    ExportLog.objects.record(
+        user=request.user, kind=f"personal-data-{export}", parameters={"trainee": trainee.pk}, row_count=1
+    )
+    name = slugify(f"{trainee.paternal_surname} {trainee.given_names}") or "trainee"
+    if export == "json":
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="personal-data-{name}.json"'
+    else:
+        response = HttpResponse(personal_data.pdf(data), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="personal-data-{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def my_personal_data(request, export):
+    trainee = get_object_or_404(Trainee.objects.filter(user=request.user).select_related("organization"))
+    return _personal_data_response(request, trainee, export)
+
+
+@administrator_required
+@require_GET
+def trainee_personal_data(request, pk, export):
+    trainee = get_object_or_404(Trainee.objects.visible_to(request.user).select_related("organization"), pk=pk)
+    return _personal_data_response(request, trainee, export)

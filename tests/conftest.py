@@ -94,3 +94,18 @@ def client():
     from django.test import Client
 
     return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture(autouse=True)
+def _transcripts_rendered_in_process(request, monkeypatch):
+    """A transcript or certificate download enqueues its rendering for a Celery worker
+    (certifications/transcripts.py, stored_documents.py); tests have no worker, so the task runs here, at once, as a worker would run
+    it (Celery's `apply`). tests/certifications/test_transcript_worker.py uses a real worker
+    (marked `celery_worker`)."""
+    if "celery_worker" in request.keywords:
+        return
+    from certifications.stored_documents import render_certificate_task
+    from certifications.transcripts import render_transcript_task
+
+    for task in (render_transcript_task, render_certificate_task):
+        monkeypatch.setattr(task, "delay", lambda *args, task=task: task.apply(args=args))

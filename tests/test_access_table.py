@@ -101,6 +101,15 @@ ACCESS = {
     "deployments:units": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "verify-search": (OK,) * 6,
     "verify": (OK,) * 6,
+    "reports:dashboard": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:dashboard-pdf": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:dashboard-table": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:parity": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:parity-csv": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:parity-xlsx": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    # One's own data: every trainee account has a record; staff accounts have none (404).
+    "reports:my-personal-data": (LOGIN, OK, OK, GONE, GONE, GONE),
+    "reports:trainee-personal-data": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
 }
 
 
@@ -151,6 +160,9 @@ def world(db, django_db_blocker):
         "certifications:external-new-for-trainee": {"trainee_pk": cast["owner"].trainee.pk},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "verify": {"code": certification.code},
+        "reports:dashboard-table": {"table": "trained-by-course", "export": "xlsx"},
+        "reports:my-personal-data": {"export": "json"},
+        "reports:trainee-personal-data": {"pk": cast["owner"].trainee.pk, "export": "pdf"},
         "certifications:did-document": None,
         "certifications:status-list": {"number": 1},
     }
