@@ -11,6 +11,8 @@ urlpatterns = [
     # One sign-in page for everyone: the admin's own would skip the second step.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
+    path("api/", include("api.page_urls")),
     path("", include("accounts.urls")),
     path("", include("reports.urls")),
     path("", include("trainees.urls")),

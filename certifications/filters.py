@@ -1,5 +1,7 @@
 """Query-string filters of the expiring-certifications report (bookmarkable, shared by its exports)."""
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
 from django.conf import settings
@@ -8,7 +10,7 @@ from django_countries import countries
 
 from trainees.models import Organization, Trainee
 
-from .models import CertificationType, ExpiryReminder, Standing, standing_condition
+from .models import Certification, CertificationType, ExpiryReminder, Standing, standing_condition
 
 DEFAULT_WINDOW_DAYS = settings.CERT_EXPIRING_SOON_DAYS
 MAX_WINDOW_DAYS = 3650
@@ -106,3 +108,34 @@ class ExpiringFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         return queryset.filter(standing_condition(self.chosen_standing, self.today, days=self.window_days))
+
+
+class CertificationFilter(django_filters.FilterSet):
+    """Certifications by state (as Certification.state computes it), expiring within a number of
+    days (current ones, as the expiring report counts them), holder, organization, nationality
+    and type (the REST API's certification list)."""
+
+    expiring_within = IntegerFilter(
+        label=_("Expiring within (days)"), min_value=0, max_value=MAX_WINDOW_DAYS, method="filter_expiring_within"
+    )
+    state = django_filters.ChoiceFilter(label=_("State"), choices=Certification.State.choices, method="filter_state")
+    trainee = IntegerFilter(label=_("Trainee"), field_name="trainee_id", min_value=1, max_value=2**63 - 1)
+    organization = django_filters.ModelChoiceFilter(
+        label=_("Organization"), field_name="trainee__organization", queryset=Organization.objects.order_by("name")
+    )
+    type = django_filters.ModelChoiceFilter(
+        label=_("Certification type"), field_name="type", queryset=CertificationType.objects.order_by("name")
+    )
+    nationality = django_filters.ChoiceFilter(
+        label=_("Nationality"), field_name="trainee__nationality", choices=lambda: list(countries)
+    )
+
+    def __init__(self, data=None, *args, today, **kwargs):
+        self.today = today
+        super().__init__(data, *args, **kwargs)
+
+    def filter_expiring_within(self, queryset, name, value: int):
+        return queryset.expiring_between(self.today, self.today + timedelta(days=value))
+
+    def filter_state(self, queryset, name, value):
+        return queryset.in_state(value, self.today)

@@ -140,6 +140,20 @@ class CertificationQuerySet(models.QuerySet):
             today - timedelta(days=settings.CERT_EXPIRING_SOON_DAYS), today - timedelta(days=1)
         )
 
+    def in_state(self, state: str, today: datetime.date | None = None) -> "CertificationQuerySet":
+        """The certifications whose Certification.state(today) is `state`, decided by the database
+        (the current ones through standing_condition, as the reports count them)."""
+        today = today or timezone.localdate()
+        State = Certification.State
+        if state == State.REVOKED:
+            return self.filter(revoked_at__isnull=False)
+        if state == State.SUPERSEDED:
+            return self.filter(revoked_at__isnull=True, superseded_by__isnull=False)
+        standing = {State.VALID: Standing.VALID, State.EXPIRING: Standing.EXPIRING, State.EXPIRED: Standing.LAPSED}
+        if state in standing:
+            return self.current().filter(standing_condition(standing[state], today))
+        return self.none()
+
     def due_for_reminder(
         self, today: datetime.date, *, stages: list[int] | None = None, grace_days: int | None = None
     ) -> "CertificationQuerySet":

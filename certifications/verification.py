@@ -101,15 +101,20 @@ def public_facts(certification, today):
     }
 
 
+def find_certification(code):
+    """The certification with this code as a person typed it (case and dashes forgiven), or None."""
+    normalized = normalize_code(code[:MAX_CODE_INPUT])
+    if len(normalized) != CODE_GROUPS * (CODE_GROUP_LENGTH + 1) - 1:
+        return None
+    return Certification.objects.select_related("trainee", "type").filter(code=normalized).first()
+
+
 @never_cache
 def verify(request, code):
     """The state of the certificate with this code, or the same 404 page for any unknown code."""
     if rate_limited(request):
         return _rate_limited_response(request)
-    normalized = normalize_code(code[:MAX_CODE_INPUT])
-    if len(normalized) != CODE_GROUPS * (CODE_GROUP_LENGTH + 1) - 1:
-        return _not_found_response(request)
-    certification = Certification.objects.select_related("trainee", "type").filter(code=normalized).first()
+    certification = find_certification(code)
     if certification is None:
         return _not_found_response(request)
     facts = public_facts(certification, timezone.localdate())

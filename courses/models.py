@@ -41,6 +41,17 @@ UGPS_CATEGORY_OF_TRAINEE = {
 }
 
 
+class CourseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators and instructors see the whole catalogue; a trainee, the courses of the
+        sessions they are enrolled in."""
+        if is_administrator(user) or is_instructor(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(pk__in=CourseSession.objects.visible_to(user).values("course_id"))
+
+
 class Course(models.Model):
     class Category(models.TextChoices):
         MILITARY_EXPERTS = "military_experts", _("UN military experts on mission")
@@ -85,6 +96,8 @@ class Course(models.Model):
         blank=True,
         help_text=_("The UN personnel category the course prepares for; empty: the trainee's own category."),
     )
+
+    objects = CourseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("course")

@@ -3,7 +3,8 @@
 Each row says what a GET answers for: an anonymous visitor, the trainee who owns the record,
 another trainee, the instructor of the session, another instructor, and an administrator.
 A URL pattern added without a row here fails `test_every_url_pattern_has_a_row`.
-The Django admin (namespace `admin`) is covered in tests/test_hardening.py.
+The Django admin (namespace `admin`) is covered in tests/test_hardening.py, the REST API
+(namespace `api`, bearer tokens instead of sign-in) in tests/api/test_access.py.
 """
 
 import datetime
@@ -12,6 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
+from api.services import create_token
 from tests import factories
 
 ROLES = ("anonymous", "owner", "other_trainee", "instructor", "other_instructor", "administrator")
@@ -110,13 +112,15 @@ ACCESS = {
     # One's own data: every trainee account has a record; staff accounts have none (404).
     "reports:my-personal-data": (LOGIN, OK, OK, GONE, GONE, GONE),
     "reports:trainee-personal-data": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "api-tokens:list": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "api-tokens:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
 }
 
 
 def _url_pattern_names(patterns=None, namespace=None):
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            if pattern.namespace == "admin":
+            if pattern.namespace in ("admin", "api"):
                 continue
             yield from _url_pattern_names(pattern.url_patterns, pattern.namespace or namespace)
         elif pattern.name:
@@ -165,6 +169,7 @@ def world(db, django_db_blocker):
         "reports:trainee-personal-data": {"pk": cast["owner"].trainee.pk, "export": "pdf"},
         "certifications:did-document": None,
         "certifications:status-list": {"number": 1},
+        "api-tokens:revoke": {"pk": create_token(user=cast["administrator"], name="HR")[0].pk},
     }
     for name in ACCESS:
         if name.startswith(("courses:session-", "courses:roster-")) and name not in (
@@ -243,6 +248,8 @@ POST_ACCESS = {
     "deployments:edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "deployments:nominate": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),  # nobody chosen
     "deployments:withdraw": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
+    "api-tokens:list": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),  # the form's errors
+    "api-tokens:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
 }
 
 

@@ -437,3 +437,47 @@ def import_trainees(data, *, filename="", commit=False, expected_fingerprint=Non
         return report
     report.committed = True
     return report
+
+
+def import_rows(rows, *, commit=False, first_row=1, source="api"):
+    """Import trainees given as mappings of column to text (the REST API's rows), as import_trainees()
+    imports a file's rows: the same validation and messages (TraineeRowForm), the same matching of
+    (service_number, nationality), all or nothing.
+
+    The columns are those the rows give (a file's header); every row gives the same columns, as
+    in a file, so that a missing one is never read as "clear it". Rows are numbered from
+    `first_row` in the report's errors (the first IMPORT_MAX_ERRORS_SHOWN; error_count has them
+    all). Returns an ImportReport.
+    """
+    report = ImportReport()
+    report.columns = [name for name in COLUMNS if any(name in row for row in rows)]
+    report.rows = len(rows)  # the caller bounds how many (the API: API_BULK_MAX_ROWS)
+    records = []
+    for number, row in enumerate(rows, start=first_row):
+        for name in report.columns:
+            if name not in row and name not in REQUIRED_COLUMNS:
+                report.add_error(
+                    RowError(number, name, _("The other rows give this column: give it in this row too.")),
+                    "missing_column",
+                )
+        given = {name: row.get(name) or "" for name in COLUMNS if name in report.columns or name in REQUIRED_COLUMNS}
+        records.append((number, given, []))
+    rows = _validate(records, report)
+    if report.rows == 0:
+        report.add_error(RowError(None, "", _("There are no trainee rows.")))
+    if not commit or not report.ok:
+        _plan(report, rows, lock=False)
+        return report
+    try:
+        with transaction.atomic():
+            _plan(report, rows, lock=True)
+            with pghistory.context(source=source):
+                _write(report)
+    except IntegrityError:
+        # Another administrator created the same trainee or organization meanwhile.
+        report.add_error(
+            RowError(None, "", _("The trainees changed while these rows were being imported; nothing was imported."))
+        )
+        return report
+    report.committed = True
+    return report

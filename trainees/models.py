@@ -31,6 +31,16 @@ def normalize_search(text):
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
 
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators see every organization; anyone else, those of the trainees they see."""
+        if is_administrator(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(pk__in=Trainee.objects.visible_to(user).values("organization_id"))
+
+
 class Organization(models.Model):
     class Kind(models.TextChoices):
         MILITARY = "military", _("Military")
@@ -44,6 +54,8 @@ class Organization(models.Model):
     training_officer_email = models.EmailField(
         _("training officer email"), blank=True, help_text=_("Copied on certification expiry reminders.")
     )
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organization")

@@ -86,6 +86,7 @@ def _pages(demo):
             f"/certifications/{demo['certification'].pk}/revoke/",
             f"/certifications/new/?trainee={trainee.pk}",
             "/accounts/lockouts/",
+            "/api/tokens/",
             "/accounts/password_change/",
             "/accounts/two-step/",
             "/deployments/",
