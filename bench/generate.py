@@ -572,6 +572,7 @@ class Generator:
             if self.reminder_log:
                 self.phase("reminder log", self.load_reminder_log)
             self.phase("sequences", self.reset_sequences)
+            self.phase("birth dates, profiles, deployments", self.load_deployments)
             # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED; their queued checks must run
             # before the tables can be altered back (and a dangling id fails the whole load here).
             self.phase("foreign-key checks", self.check_constraints)
@@ -1143,6 +1144,63 @@ class Generator:
                 params,
             )
             self.counts["expiry_reminders"] = cursor.rowcount
+
+    def load_deployments(self):
+        """Dates of birth and of entry into service for everyone (one UPDATE, deterministic by id),
+        a requirement profile per UN role over the certification types most people hold, and a
+        deployment per profile starting in 60 days for six months, with a few of its ready
+        people nominated (bench/readiness.py measures the pool search on these)."""
+        from django.db import connection
+        from django.db.models import Count
+
+        from certifications.models import CertificationType
+        from deployments.models import Deployment, LanguageRequirement, Nomination, RequirementProfile, Role
+        from deployments.readiness import pool
+
+        with connection.cursor() as cursor:
+            # Born 1972-2003, in service from 19 to 23; the hash spreads the dates without a random stream.
+            cursor.execute(
+                "UPDATE trainees_trainee SET date_of_birth = DATE '1972-01-01' + ((id * 7919) % 11700)::int, "
+                "service_started_on = DATE '1972-01-01' + ((id * 7919) % 11700 + 365 * (19 + id % 5))::int"
+            )
+        types = list(
+            CertificationType.objects.filter(validity_months__isnull=False)
+            .annotate(holders=Count("certifications"))
+            .order_by("-holders", "code")[:6]
+        )
+        roles = list(Role)
+        starts_on = self.today + datetime.timedelta(days=60)
+        ends_on = starts_on + datetime.timedelta(days=182)
+        nominations = []
+        for index, role in enumerate(roles):
+            profile = RequirementProfile.objects.create(
+                code=f"BENCH-{role.value.upper()}",
+                name=f"{role.label} (bench)",
+                role=role.value,
+                min_age=21 + index,
+                min_service_years=1 + index % 4,
+            )
+            # Two or three of the most held types, rotating, so that each profile selects differently.
+            profile.required_types.set([types[(index + k) % len(types)] for k in range(2 + index % 2)])
+            if role.value in ("military_expert", "staff_officer", "individual_police"):
+                LanguageRequirement.objects.create(profile=profile, language="en", minimum="intermediate")
+            deployment = Deployment.objects.create(
+                code=f"BENCH-{index + 1:02d}",
+                mission="MINURSO",
+                profile=profile,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                positions=20,
+                status=Deployment.Status.NOMINATING,
+            )
+            ready = pool(profile, starts_on, ends_on, today=self.today).ready.order_by("pk")[:20]
+            nominations += [
+                Nomination(deployment=deployment, trainee_id=pk, ready_when_nominated=True)
+                for pk in ready.values_list("pk", flat=True)
+            ]
+        Nomination.objects.bulk_create(nominations)
+        self.counts["deployments"] = len(roles)
+        self.counts["nominations"] = len(nominations)
 
     def check_constraints(self):
         from django.db import connection

@@ -14,6 +14,9 @@ Prints a table and, as its last line, one JSON object:
   national scale; the same counts at both scales);
 - http_vs_bare: requests/s of /me/ under gunicorn (2 workers) over a bare view behind the same
   middleware, both driven by wrk in this run (goal >= 0.5);
+- readiness_vs_sql / readiness_p95_ms: the deployment pool search (everyone ready for a profile
+  over a window, deployments/readiness.py) over the bare SQL that selects the same people (goal
+  <= 2), and its p95 (bench/readiness.py).
 - load: 50 users for 60 s (locust, bench/load.py) against gunicorn with the production settings:
   users, seconds, requests, errors (goal 0), requests_per_s, bare_requests_per_s,
   throughput_vs_bare (goal >= 0.25), endpoints {name: p50_ms, p95_ms, p95_vs_bare (goal <= 20)};
@@ -40,6 +43,7 @@ GOALS = {
     "sweep_vs_sql": ("<=", 2.0),
     "page_p95_ms": ("<=", 100.0),
     "http_vs_bare": (">=", 0.5),
+    "readiness_vs_sql": ("<=", 2.0),
     # Many people at once (bench/load.py): the same run, the same machine.
     "load_errors": ("<=", 0),
     "throughput_vs_bare": (">=", 0.25),
@@ -156,6 +160,12 @@ def measure_pages(out=print, requests=50):
     return measure(requests=requests, out=out)
 
 
+def measure_readiness(out=print, runs=40):
+    from bench.readiness import measure_readiness as measure
+
+    return measure(runs=runs, out=out)
+
+
 def measure_load(database_url, out=print, seconds=60, bare_seconds=20, workers=None, worker_class=None, threads=None):
     from bench.load import measure_load as measure
 
@@ -176,7 +186,7 @@ def measure_http(database_url, out=print, duration=5):
     return measure(database_url=database_url, duration=duration, out=out)
 
 
-MEASUREMENTS = ("exports", "sweep", "pages", "http", "load")
+MEASUREMENTS = ("exports", "sweep", "pages", "http", "load", "readiness")
 
 
 def _verdict(name, value):
@@ -256,6 +266,12 @@ def main(argv=None):
         summary["http_vs_bare"] = http["http_vs_bare"]
         summary["http"] = http
 
+    if "readiness" in selected:
+        out("\nReadiness pool (one profile and window) against the bare SQL selecting the same people")
+        readiness = measure_readiness(out=out)
+        summary["readiness_vs_sql"] = round(readiness["readiness_vs_sql"], 2)
+        summary["readiness_p95_ms"] = readiness["readiness_p95_ms"]
+        summary["readiness"] = readiness
     if "load" in selected:
         out(f"\nLoad: {args.load_seconds} s of a mixed load of 50 users (locust) against gunicorn, production settings")
         summary["load"] = measure_load(
@@ -284,6 +300,11 @@ def main(argv=None):
         out(
             f"  {name:<26} p95 {p95:>7} ms  {summary['page_queries'][name]:>3} queries   {_verdict('page_p95_ms', p95)}"
             f"   {ratio:>5} x bare {_verdict('page_p95_vs_bare', ratio)}"
+        )
+    if "readiness_vs_sql" in summary:
+        out(
+            f"  readiness_vs_sql {summary['readiness_vs_sql']:>8}   {_verdict('readiness_vs_sql', summary['readiness_vs_sql'])}"
+            f"   p95 {summary['readiness_p95_ms']} ms"
         )
     if "http_vs_bare" in summary:
         out(f"  http_vs_bare     {summary['http_vs_bare']:>8}   {_verdict('http_vs_bare', summary['http_vs_bare'])}")

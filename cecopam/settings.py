@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "trainees",
+    # deployments comes before courses: its seed_demo command (courses' demo, then the
+    # deployments demo) overrides courses' one (Django takes the first app that has it).
+    "deployments",
     "courses",
     "certifications",
     "reports",
@@ -124,6 +127,7 @@ PAGE_LINKS = {
     "trainee-record": "reports:trainee",
     "trainee-history": "reports:trainee-history",
     "session-history": "reports:session-history",
+    "deployment-history": "reports:deployment-history",
 }
 # The trainee list's filters, with those about training that courses/ adds (trainees/filters.py).
 TRAINEE_FILTERSET = "courses.filters.TrainedTraineeFilter"
@@ -423,6 +427,15 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stalled-expiry-reminders": {
         "task": "certifications.tasks.requeue_stalled_reminders",
         "schedule": crontab(minute="*/10"),
+    },
+    # Nominees whose certificate lapses before their deployment ends (deployments/reminders.py).
+    "send-deployment-reminders": {
+        "task": "deployments.tasks.send_deployment_reminders",
+        "schedule": crontab(hour=CERT_REMINDER_HOUR, minute=15),
+    },
+    "requeue-stalled-deployment-reminders": {
+        "task": "deployments.tasks.requeue_stalled_deployment_reminders",
+        "schedule": crontab(minute="5-59/10"),
     },
     # Runs every morning; reports/summary.py sends the month's summary once, on the first working day.
     "monthly-summary": {

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("trainees.urls")),
     path("", include("courses.urls")),
     path("", include("certifications.urls")),
+    path("", include("deployments.urls")),
     # Public certificate verification (no login); <path:...> so that any unknown code, slashes
     # included, gets the same not-found page.
     path("verify/", verification.verify_search, name="verify-search"),

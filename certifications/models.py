@@ -113,6 +113,16 @@ class CertificationQuerySet(models.QuerySet):
             Q(expires_on__isnull=True) | Q(expires_on__gte=day)
         )
 
+    def valid_throughout(self, first_day, last_day):
+        """Current (neither revoked nor superseded) and valid_on() every day from `first_day` to
+        `last_day` inclusive: issued by the first day and expiring on the last day or later (a
+        certificate is valid through its expires_on). Deployment readiness counts these."""
+        return (
+            self.current()
+            .filter(issued_on__lte=first_day)
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=last_day))
+        )
+
     def expiring_between(self, start: datetime.date, end: datetime.date) -> "CertificationQuerySet":
         return self.current().filter(expires_on__gte=start, expires_on__lte=end)
 

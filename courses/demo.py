@@ -291,6 +291,9 @@ SESSIONS = [
     # the waitlist); ING-02 finds no one whose UFL certificate is still valid on its first day,
     # so it is open but empty, waiting for UFL-04's graduates.
     SessionSpec("UFL-04", "UFL", 3, 15, capacity=25, starts_in=14, instructor="jorge.martinez", renewal=True),
+    # Renews IHL before the observers' deployment (deployments/demo.py): its almost ready.
+    SessionSpec("DIH-04", "DIH", 5, 0, capacity=25, starts_in=40, instructor="lucia.hernandez"),
+    SessionSpec("CPTM-04", "CPTM", 5, 0, capacity=30, starts_in=28, instructor="sofia.nunez"),
     SessionSpec("UNSOC-02", "UNSOC", 26, 12, capacity=20, starts_in=21),
     SessionSpec("GEN-02", "GEN", 5, 21, capacity=20, starts_in=35, instructor="lucia.hernandez", demo_trainee=True),
     SessionSpec("DDHH-03", "DDHH", 5, 10, capacity=25, starts_in=45, instructor="lucia.hernandez"),

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from certifications.models import Certification, CertificationType
 from courses.models import Course, CourseSession, Enrollment
+from deployments.models import Deployment, Nomination
 from trainees.models import Organization, Trainee
 
 # Bookkeeping columns: who and when are already the entry's own header.
@@ -270,6 +271,24 @@ def session_timeline(session):
                 Enrollment,
                 {"session_id": session.pk},
                 lambda event, names: _("Enrolment of %(trainee)s") % {"trainee": names.name(Trainee, event.trainee_id)},
+                subject_needs=((Trainee, "trainee_id"),),
+            ),
+        ]
+    )
+
+
+def deployment_timeline(deployment):
+    """Newest first: the deployment itself and every nomination to it (who nominated or withdrew
+    whom, when, and the readiness recorded at the time)."""
+    return _entries(
+        [
+            _Source(Deployment, {"pgh_obj_id": deployment.pk}, lambda event, names: _("Deployment")),
+            _Source(
+                Nomination,
+                {"deployment_id": deployment.pk},
+                lambda event, names: (
+                    _("Nomination of %(trainee)s") % {"trainee": names.name(Trainee, event.trainee_id)}
+                ),
                 subject_needs=((Trainee, "trainee_id"),),
             ),
         ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("trainees/<int:pk>/", views.trainee_record, name="trainee"),
     path("trainees/<int:pk>/history/", views.trainee_history, name="trainee-history"),
     path("sessions/<int:pk>/history/", views.session_history, name="session-history"),
+    path("deployments/<int:pk>/history/", views.deployment_history, name="deployment-history"),
 ]
 
 urlpatterns += [

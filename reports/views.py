@@ -24,12 +24,14 @@ from common.downloads import attach_file, throttled_download
 from common.permissions import administrator_required, is_administrator, is_instructor
 from common.spreadsheets import csv_response, xlsx_response
 from courses.models import CourseSession
+from deployments.models import OPEN_DEPLOYMENT_STATUSES, Deployment, Nomination
+from deployments.readiness import with_readiness
 from trainees.models import Trainee
 
 from . import personal_data, statistics, summary
 from .cache import cached
 from .filters import read_filters
-from .history import session_timeline, trainee_timeline
+from .history import deployment_timeline, session_timeline, trainee_timeline
 from .parity import CSV_COLUMNS, ParityFilterForm, parity_rows, parity_status_legend, parity_tables
 from .records import RECORD_CACHE_SECONDS, lazy_record, own_record_version, reader_key, with_record_version
 
@@ -88,6 +90,15 @@ def me(request):
     if own is None:
         return render(request, "reports/me_unlinked.html")
     context = _record_context(request.user, Trainee.objects.filter(user=request.user), *own, own_record=True)
+    # Not part of the cached record: readiness changes with the calendar and other people's edits.
+    nominations = (
+        Nomination.objects.visible_to(request.user)
+        .active()
+        .filter(trainee_id=own[0], deployment__status__in=OPEN_DEPLOYMENT_STATUSES)
+        .select_related("deployment__profile")
+        .order_by("deployment__starts_on", "pk")
+    )
+    context["nominations"] = with_readiness(nominations)
     return render(request, "reports/me.html", context)
 
 
@@ -107,6 +118,16 @@ def trainee_history(request, pk):
 def session_history(request, pk):
     session = get_object_or_404(CourseSession.objects.visible_to(request.user).select_related("course"), pk=pk)
     return _render(request, "reports/history/session.html", {"session": session, "entries": session_timeline(session)})
+
+
+@administrator_required
+def deployment_history(request, pk):
+    deployment = get_object_or_404(Deployment.objects.visible_to(request.user), pk=pk)
+    return _render(
+        request,
+        "reports/history/deployment.html",
+        {"deployment": deployment, "entries": deployment_timeline(deployment)},
+    )
 
 
 # --- Reports: the dashboard, UN gender parity, their downloads (reports/statistics.py, parity.py) ---

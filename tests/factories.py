@@ -147,3 +147,38 @@ class ExpiryReminderFactory(factory.django.DjangoModelFactory):
 
     certification = factory.SubFactory(CertificationFactory)
     stage = 90
+
+
+class RequirementProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "deployments.RequirementProfile"
+        django_get_or_create = ("code",)
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"PROF{n}")
+    name = factory.Sequence(lambda n: f"Observador militar {n}")
+    role = "military_expert"
+
+    @factory.post_generation
+    def required_types(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.required_types.add(*extracted)
+
+
+class DeploymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "deployments.Deployment"
+
+    code = factory.Sequence(lambda n: f"MINURSO-{n:03d}")
+    mission = "MINURSO"
+    profile = factory.SubFactory(RequirementProfileFactory)
+    starts_on = datetime.date(2027, 3, 1)
+    ends_on = datetime.date(2027, 8, 31)
+
+
+class NominationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "deployments.Nomination"
+
+    deployment = factory.SubFactory(DeploymentFactory)
+    trainee = factory.SubFactory(TraineeFactory)

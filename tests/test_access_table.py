@@ -88,6 +88,19 @@ ACCESS = {
     "certifications:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:external-new": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE),  # needs ?trainee=<id>
     "certifications:external-new-for-trainee": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "reports:deployment-history": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:list": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:detail": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:nominate": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
+    "deployments:withdraw": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
+    "deployments:nominations-csv": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:nominations-xlsx": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:nominations-pdf": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:readiness": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:readiness-csv": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE),  # needs ?profile=...
+    "deployments:units": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "verify-search": (OK,) * 6,
     "verify": (OK,) * 6,
     "reports:dashboard": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -136,7 +149,10 @@ def world(db, django_db_blocker):
     certification = factories.CertificationFactory(
         trainee=cast["owner"].trainee, type=session.course.grants, enrollment=enrollment, issued_on=session.ends_on
     )
+    nomination = factories.NominationFactory(trainee=cast["owner"].trainee)
     kwargs = {
+        "deployments:withdraw": {"pk": nomination.deployment_id, "nomination_pk": nomination.pk},
+        "reports:deployment-history": {"pk": nomination.deployment_id},
         "reports:trainee": {"pk": cast["owner"].trainee.pk},
         "trainees:edit": {"pk": cast["owner"].trainee.pk},
         "reports:trainee-history": {"pk": cast["owner"].trainee.pk},
@@ -167,6 +183,10 @@ def world(db, django_db_blocker):
             "certifications:my-transcript",
         ):
             kwargs.setdefault(name, {"pk": certification.pk})
+        elif name in ("deployments:detail", "deployments:edit", "deployments:nominate") or name.startswith(
+            "deployments:nominations-"
+        ):
+            kwargs.setdefault(name, {"pk": nomination.deployment_id})
     return cast, kwargs
 
 
@@ -224,6 +244,10 @@ POST_ACCESS = {
     "courses:session-reopen": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),  # the reason is required
     "certifications:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "certifications:external-new-for-trainee": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "deployments:nominate": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),  # nobody chosen
+    "deployments:withdraw": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
     "api-tokens:list": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),  # the form's errors
     "api-tokens:revoke": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
 }

@@ -16,6 +16,8 @@ from certifications.models import Certification, CertificationType
 from common.permissions import is_administrator, is_instructor, is_trainee
 from courses.demo import DEMO_PASSWORD, seed_demo
 from courses.models import Course, CourseSession, Enrollment
+from deployments.models import Deployment, Nomination, RequirementProfile
+from deployments.readiness import readiness
 from trainees.models import Organization, Trainee, TraineeLanguage
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +32,9 @@ MODELS = (
     CourseSession,
     Enrollment,
     Certification,
+    RequirementProfile,
+    Deployment,
+    Nomination,
 )
 
 
@@ -161,3 +166,23 @@ def test_a_later_day_adds_nothing_and_keeps_the_running_session_running(seeded):
     assert _counts() == before
     instructor = User.objects.get(username="instructor")
     assert CourseSession.objects.taught_by(instructor).running(later).exists()
+
+
+def test_deployments_demo(seeded):
+    """seed_demo (deployments' command, which runs courses' demo first) seeds a profile per UN
+    role, personal documents from other institutions, and a deployment with nominations."""
+    assert set(RequirementProfile.objects.values_list("role", flat=True)) == set(RequirementProfile.Role.values)
+    unmem = RequirementProfile.objects.get(code="UNMEM")
+    assert {"UNMEM", "CPTM", "DIH", "PASAPORTE", "LICENCIA", "PRIMAUX"} == set(
+        unmem.required_types.values_list("code", flat=True)
+    )
+    assert unmem.languages.get(language="en").minimum == "intermediate"
+    assert Certification.objects.filter(type__code="PASAPORTE", issuer__gt="", enrollment__isnull=True).count() > 200
+    minurso = Deployment.objects.get(code="MINURSO-OBS-01")
+    standing = minurso.nominations.all()
+    assert standing.filter(ready_when_nominated=True).count() >= 3
+    assert standing.filter(ready_when_nominated=False).exclude(warning="").exists()
+    demo = Trainee.objects.get(user__username="trainee")
+    assert standing.filter(trainee=demo).exists()
+    assert not readiness(demo, unmem, minurso.starts_on, minurso.ends_on).ready
+    assert "Deployments ready: 6 requirement profiles" in seeded["first_output"]

@@ -26,7 +26,13 @@ class TraineeForm(PlainTextFormMixin, forms.ModelForm):
             "phone",
             "status",
             "preferred_language",
+            "date_of_birth",
+            "service_started_on",
         ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "service_started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
     def clean(self):
         cleaned = super().clean()

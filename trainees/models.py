@@ -152,6 +152,9 @@ class Trainee(models.Model):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="es"
     )
+    # Deployment requirement profiles set a minimum age and years of service (deployments/readiness.py).
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    service_started_on = models.DateField(_("in service since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Lower-cased, unaccented names and service number, computed by the database

@@ -140,5 +140,6 @@ def test_beat_schedule_runs_the_sweep_daily_the_recovery_and_the_weekly_digest()
     digest = schedule["certifications.tasks.send_reminder_digest"]
     assert digest.day_of_week == {1}
     assert app.conf.timezone == "America/Mexico_City"
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
     for name in schedule:
         assert name in app.tasks

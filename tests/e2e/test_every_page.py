@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from certifications.models import Certification
 from courses.demo import DEMO_PASSWORD
 from courses.models import CourseSession
+from deployments.models import Deployment
 from trainees.models import Trainee
 
 from .conftest import check_page
@@ -49,7 +50,14 @@ def demo():
     trainee = Trainee.objects.get(user__username="trainee")
     certification = Certification.objects.filter(revoked_at__isnull=True, enrollment__isnull=False).first()
     finalized = trainee.enrollments.filter(session__status="finalized").first().session
-    return {"running": running, "trainee": trainee, "certification": certification, "finalized": finalized}
+    deployment = Deployment.objects.get(code="MINURSO-OBS-01")
+    return {
+        "running": running,
+        "trainee": trainee,
+        "certification": certification,
+        "finalized": finalized,
+        "deployment": deployment,
+    }
 
 
 def _pages(demo):
@@ -81,6 +89,15 @@ def _pages(demo):
             "/api/tokens/",
             "/accounts/password_change/",
             "/accounts/two-step/",
+            "/deployments/",
+            "/deployments/new/",
+            f"/deployments/{demo['deployment'].pk}/",
+            f"/deployments/{demo['deployment'].pk}/edit/",
+            f"/deployments/{demo['deployment'].pk}/history/",
+            f"/readiness/?profile=UNMEM&starts_on={demo['deployment'].starts_on}&ends_on={demo['deployment'].ends_on}"
+            f"&deployment={demo['deployment'].pk}",
+            f"/readiness/units/?organization={demo['trainee'].organization_id}&profile=UNMEM"
+            f"&starts_on={demo['deployment'].starts_on}&ends_on={demo['deployment'].ends_on}",
             "/trainees/999999999/",  # the not-found page
         ],
         "instructor": ["/sessions/", f"/sessions/{running.pk}/", f"/sessions/{running.pk}/results/"],
