@@ -391,7 +391,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a `status`: each its own named enum in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "TraineeStatusEnum": "trainees.models.Trainee.Status",
+        "SessionStatusEnum": "courses.models.CourseSession.Status",
+        "EnrollmentStatusEnum": "courses.models.Enrollment.Status",
+        "DeploymentStatusEnum": "deployments.models.Deployment.Status",
+        "NominationStatusEnum": "deployments.models.Nomination.Status",
+    },
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -69,6 +69,9 @@ def world(db):
     certification = factories.CertificationFactory(
         trainee=owner, type=finalized.course.grants, enrollment=passed, issued_on=finalized.ends_on
     )
+    profile = factories.RequirementProfileFactory(code="UNMEM", required_types=[finalized.course.grants])
+    deployment = factories.DeploymentFactory(code="MINURSO-27", profile=profile)
+    nomination = factories.NominationFactory(deployment=deployment, trainee=owner)
     tokens = {
         role: services.create_token(user=user, name=f"{role} system", scope="write")[1] for role, user in cast.items()
     }
@@ -81,6 +84,9 @@ def world(db):
         "draft": draft,
         "other_enrollment": other,
         "certification": certification,
+        "profile": profile,
+        "deployment": deployment,
+        "nomination": nomination,
     }
 
 

@@ -35,6 +35,15 @@ GET_ACCESS = {
     "api:enrollment-detail": (NO_TOKEN, OK, GONE, OK, GONE, OK),
     "api:certification-list": (NO_TOKEN, OK, OK, OK, OK, OK),
     "api:certification-detail": (NO_TOKEN, OK, GONE, GONE, GONE, OK),
+    "api:profile-list": (NO_TOKEN, OK, OK, OK, OK, OK),  # empty but for administrators
+    "api:profile-detail": (NO_TOKEN, GONE, GONE, GONE, GONE, OK),
+    "api:deployment-list": (NO_TOKEN, OK, OK, OK, OK, OK),
+    "api:deployment-detail": (NO_TOKEN, GONE, GONE, GONE, GONE, OK),
+    "api:deployment-nominations": (NO_TOKEN, GONE, GONE, GONE, GONE, OK),
+    "api:nomination-list": (NO_TOKEN, OK, OK, OK, OK, OK),
+    "api:nomination-detail": (NO_TOKEN, OK, GONE, GONE, GONE, OK),
+    "api:readiness": (NO_TOKEN, BAD, BAD, BAD, BAD, BAD),  # the window is required
+    "api:trainee-readiness": (NO_TOKEN, BAD, GONE, BAD, GONE, BAD),
 }
 
 # What a write with an empty body answers: refusals before any work; an allowed empty write is
@@ -46,6 +55,7 @@ WRITE_ACCESS = {
     ("POST", "api:enrollment-list"): (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, BAD),
     ("POST", "api:session-results"): (NO_TOKEN, GONE, GONE, BAD, GONE, BAD),
     ("POST", "api:certification-list"): (NO_TOKEN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    ("POST", "api:deployment-nominations"): (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, BAD),
     ("DELETE", "api:trainee-detail"): (NO_TOKEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
 }
 
@@ -76,6 +86,11 @@ def _kwargs(world):
         "api:session-results": {"pk": world["running"].pk},
         "api:enrollment-detail": {"pk": world["passed"].pk},
         "api:certification-detail": {"pk": world["certification"].pk},
+        "api:profile-detail": {"pk": world["profile"].pk},
+        "api:deployment-detail": {"pk": world["deployment"].pk},
+        "api:deployment-nominations": {"pk": world["deployment"].pk},
+        "api:nomination-detail": {"pk": world["nomination"].pk},
+        "api:trainee-readiness": {"pk": owner.pk},
     }
 
 

@@ -77,6 +77,9 @@ def _known_ids(world):
         "enrolments": world["draft"].pk,
         "certifications": world["certification"].pk,
         "verify": world["certification"].code,
+        "profiles": world["profile"].pk,
+        "deployments": world["deployment"].pk,
+        "nominations": world["nomination"].pk,
     }
 
 
