@@ -1,10 +1,12 @@
 """Nomination lists (CSV, XLSX, PDF) and the readiness pool (CSV), with the columns DESIGN.md
 names; every export is formula-safe (common/spreadsheets.py) and recorded in the export log."""
 
+from django.http import HttpResponse
 from django.utils import timezone
 
 from accounts.models import ExportLog
 from certifications.documents import render_pdf
+from common.downloads import attach_file
 from common.spreadsheets import csv_response, xlsx_response
 
 NOMINATION_COLUMNS = [
@@ -66,15 +68,11 @@ def nominations_response(deployment, rows, export, *, user):
             widths=[14, 6, 36, 40, 8, 12, 6, 30, 12],
             date_columns=(LAPSES_ON_COLUMN,),
         )
-    from django.http import HttpResponse
-
     pdf = render_pdf(
         "deployments/nominations_pdf.html",
         {"deployment": deployment, "rows": rows, "printed_at": timezone.localtime()},
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attach_file(HttpResponse(pdf, content_type="application/pdf"), filename)
 
 
 def readiness_csv_response(results, *, user, parameters):

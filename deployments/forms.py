@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from common.text import PlainTextFormMixin
 from trainees.models import Organization, Trainee
 
 from .models import Deployment, RequirementProfile
@@ -11,7 +12,7 @@ from .models import Deployment, RequirementProfile
 DATE_WIDGET = {"type": "date"}
 
 
-class DeploymentForm(forms.ModelForm):
+class DeploymentForm(PlainTextFormMixin, forms.ModelForm):
     class Meta:
         model = Deployment
         fields = ["code", "mission", "profile", "starts_on", "ends_on", "positions", "status", "notes"]
@@ -87,7 +88,7 @@ class UnitForm(WindowForm):
     organization = forms.ModelChoiceField(label=_("Organization"), queryset=Organization.objects.order_by("name"))
 
 
-class NominateForm(forms.Form):
+class NominateForm(PlainTextFormMixin, forms.Form):
     trainees = forms.ModelMultipleChoiceField(label=_("People to nominate"), queryset=Trainee.objects.none())
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from common.downloads import throttled_download
 from common.permissions import administrator_required
 from trainees.models import Trainee, name_order
 
@@ -188,6 +189,7 @@ def nomination_withdraw(request, pk, nomination_pk):
 
 
 @administrator_required
+@throttled_download
 def nominations_export(request, pk, export):
     deployment = _deployment(request, pk)
     if export not in ("csv", "xlsx", "pdf"):
@@ -253,6 +255,7 @@ def readiness_pool(request):
 
 
 @administrator_required
+@throttled_download
 def readiness_csv(request):
     form, found = _pool_context(request)
     if found is None:

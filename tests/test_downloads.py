@@ -42,6 +42,9 @@ DOWNLOADS = {
     "reports:parity-xlsx": {},
     "reports:my-personal-data": {},
     "reports:trainee-personal-data": {},
+    "deployments:nominations-csv": {},
+    "deployments:nominations-xlsx": {},
+    "deployments:nominations-pdf": {},
 }
 URL_NAME = {"certifications:expiring-xlsx": "certifications:expiring"}
 
