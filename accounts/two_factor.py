@@ -285,7 +285,7 @@ def _signed_in(request, user, backend, device):
 # --- Setting up ------------------------------------------------------------------------------
 
 
-class EnrolForm(forms.Form):
+class EnrollForm(forms.Form):
     code = forms.CharField(
         label=gettext_lazy("Code from the app"),
         max_length=16,
@@ -312,7 +312,7 @@ def setup(request):
             },
         )
     enrolling = totp_device_for(user, confirmed=False) or services.create_totp_device(user=user, confirmed=False)
-    form = EnrolForm(request.POST or None)
+    form = EnrollForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.confirm_totp_device(device=enrolling, code=_digits(form.cleaned_data["code"])):
             enrolling.refresh_from_db()

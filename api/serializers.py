@@ -149,7 +149,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class EnrolSerializer(serializers.Serializer):
+class EnrollSerializer(serializers.Serializer):
     """Enrol a trainee in a session (courses.services.enroll decides: seat, waitlist, prerequisites)."""
 
     session = serializers.PrimaryKeyRelatedField(queryset=CourseSession.objects.none())

@@ -318,11 +318,11 @@ class EnrollmentViewSet(
 
     @extend_schema(
         summary="Enrol a trainee in a session (waitlisted when full; prerequisites checked)",
-        request=s.EnrolSerializer,
+        request=s.EnrollSerializer,
         responses={201: s.EnrollmentSerializer},
     )
     def create(self, request):
-        serializer = s.EnrolSerializer(data=request.data, context={"request": request})
+        serializer = s.EnrollSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         enrollment = course_services.enroll(

@@ -145,7 +145,7 @@ class SessionForm(PlainTextFormMixin, NamedInputsMixin, forms.ModelForm):
         return cleaned
 
 
-class EnrolForm(PlainTextFormMixin, forms.Form):
+class EnrollForm(PlainTextFormMixin, forms.Form):
     """One trainee to enrol (the search results' Enrol buttons post it)."""
 
     trainee = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
@@ -155,10 +155,10 @@ class EnrolForm(PlainTextFormMixin, forms.Form):
         self.fields["trainee"].queryset = trainees
 
 
-class EnrolManyForm(PlainTextFormMixin, NamedInputsMixin, forms.Form):
+class EnrollManyForm(PlainTextFormMixin, NamedInputsMixin, forms.Form):
     """A whole class at once: the people ticked in the search, a pasted list of service numbers
     (each optionally followed by the nationality), everyone who passed a session, everyone of an
-    organization. `people()` resolves them, in that order; services.enrol_many enrols them."""
+    organization. `people()` resolves them, in that order; services.enroll_many enrols them."""
 
     trainees = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.MultipleHiddenInput)
     service_numbers = forms.CharField(
@@ -254,7 +254,7 @@ class EnrolManyForm(PlainTextFormMixin, NamedInputsMixin, forms.Form):
         return list({trainee.pk: trainee for trainee in people}.values()), unmatched
 
 
-class OverrideEnrolForm(NamedInputsMixin, EnrolForm):
+class OverrideEnrollForm(NamedInputsMixin, EnrollForm):
     """Enrol despite missing prerequisites; the reason is recorded on the enrolment."""
 
     override_reason = forms.CharField(

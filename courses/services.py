@@ -77,7 +77,7 @@ def _fill_seats_from_waitlist(session):
     return promoted
 
 
-def _check_takes_enrolments(session):
+def _check_takes_enrollments(session):
     if not session.takes_changes:
         raise ValidationError(
             _("This session is %(status)s: it takes no enrolments.") % {"status": session.get_status_display()}
@@ -117,7 +117,7 @@ def enroll(
     trainee may enrol again (the same row is reused, its history kept).
     """
     session = _lock(session)
-    _check_takes_enrolments(session)
+    _check_takes_enrollments(session)
     existing = Enrollment.objects.filter(session=session, trainee=trainee).first()
     if existing is not None and existing.status != Enrollment.Status.WITHDRAWN:
         raise ValidationError(_duplicate_reason(trainee, existing), code="duplicate")
@@ -142,15 +142,15 @@ def enroll(
     return enrollment
 
 
-class EnrolOutcome(models.TextChoices):
+class EnrollOutcome(models.TextChoices):
     ENROLLED = "enrolled", pgettext_lazy("enrolment outcome", "Enrolled")
     WAITLISTED = "waitlisted", pgettext_lazy("enrolment outcome", "Waitlisted")
     REFUSED = "refused", pgettext_lazy("enrolment outcome", "Refused")
 
 
 @dataclass
-class EnrolResult:
-    """What enrol_many did for one person: `outcome`, and `reason` when refused (or overridden)."""
+class EnrollResult:
+    """What enroll_many did for one person: `outcome`, and `reason` when refused (or overridden)."""
 
     trainee: object
     outcome: str
@@ -162,7 +162,7 @@ MAX_ENROL_AT_ONCE = 500
 
 
 @transaction.atomic
-def enrol_many(*, session, trainees, by, override_prerequisites=False, override_reason="") -> list[EnrolResult]:
+def enroll_many(*, session, trainees, by, override_prerequisites=False, override_reason="") -> list[EnrollResult]:
     """Enrol a whole class at once, with the rules of `enroll` for each person, in list order.
 
     Guarantees: one transaction with the session row locked, so that enrolments made at the same
@@ -185,7 +185,7 @@ def enrol_many(*, session, trainees, by, override_prerequisites=False, override_
     if override_prerequisites and not override_reason:
         raise ValidationError(_("Give the reason for overriding the prerequisites."), code="override_reason")
     session = _lock(session)
-    _check_takes_enrolments(session)
+    _check_takes_enrollments(session)
     ids = [trainee.pk for trainee in trainees]
     existing = {e.trainee_id: e for e in Enrollment.objects.filter(session=session, trainee_id__in=ids)}
     required = list(session.course.prerequisites.all())
@@ -202,11 +202,13 @@ def enrol_many(*, session, trainees, by, override_prerequisites=False, override_
     for position, trainee in enumerate(trainees):
         current = existing.get(trainee.pk)
         if current is not None and current.status != Enrollment.Status.WITHDRAWN:
-            results.append(EnrolResult(trainee, EnrolOutcome.REFUSED, _duplicate_reason(trainee, current)))
+            results.append(EnrollResult(trainee, EnrollOutcome.REFUSED, _duplicate_reason(trainee, current)))
             continue
         missing = [cert_type for cert_type in required if (trainee.pk, cert_type.pk) not in held]
         if missing and not override_prerequisites:
-            results.append(EnrolResult(trainee, EnrolOutcome.REFUSED, _prerequisites_reason(trainee, session, missing)))
+            results.append(
+                EnrollResult(trainee, EnrollOutcome.REFUSED, _prerequisites_reason(trainee, session, missing))
+            )
             continue
         enrollment = current or Enrollment(session=session, trainee=trainee)
         enrollment.status = Enrollment.Status.ENROLLED if free > 0 else Enrollment.Status.WAITLISTED
@@ -218,9 +220,9 @@ def enrol_many(*, session, trainees, by, override_prerequisites=False, override_
         enrollment.prerequisites_overridden = bool(missing)
         enrollment.override_reason = override_reason if missing else ""
         (reused if current else new).append(enrollment)
-        outcome = EnrolOutcome(enrollment.status)
+        outcome = EnrollOutcome(enrollment.status)
         reason = _("Prerequisites overridden: %(reason)s") % {"reason": override_reason} if missing else ""
-        results.append(EnrolResult(trainee, outcome, reason, enrollment))
+        results.append(EnrollResult(trainee, outcome, reason, enrollment))
     Enrollment.objects.bulk_create(new)
     Enrollment.objects.bulk_update(
         reused,

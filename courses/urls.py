@@ -15,9 +15,9 @@ urlpatterns = [
     path("sessions/new/", views.session_create, name="session-create"),
     path("sessions/<int:pk>/", views.session_detail, name="session-detail"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session-edit"),
-    path("sessions/<int:pk>/enrol/", views.session_enrol, name="session-enrol"),
-    path("sessions/<int:pk>/enrol/search/", views.session_enrol_search, name="session-enrol-search"),
-    path("sessions/<int:pk>/enrol/class/", views.session_enrol_many, name="session-enrol-many"),
+    path("sessions/<int:pk>/enrol/", views.session_enroll, name="session-enroll"),
+    path("sessions/<int:pk>/enrol/search/", views.session_enroll_search, name="session-enroll-search"),
+    path("sessions/<int:pk>/enrol/class/", views.session_enroll_many, name="session-enroll-many"),
     path(
         "sessions/<int:pk>/enrollments/<int:enrollment_pk>/withdraw/",
         views.enrollment_withdraw,

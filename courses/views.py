@@ -27,9 +27,9 @@ from . import exports, services
 from .filters import PERIODS, CourseFilter, SessionFilter
 from .forms import (
     CourseForm,
-    EnrolForm,
-    EnrolManyForm,
-    OverrideEnrolForm,
+    EnrollForm,
+    EnrollManyForm,
+    OverrideEnrollForm,
     ReopenForm,
     ResultsFormSet,
     SessionForm,
@@ -41,7 +41,7 @@ SEARCH_LIMIT = 10
 SEARCH_MAX_LENGTH = 100
 
 
-def _enrolment_count(status):
+def _enrollment_count(status):
     counted = (
         Enrollment.objects.filter(session=OuterRef("pk"), status=status)
         .order_by()
@@ -59,8 +59,8 @@ def _with_counts(sessions):
     and LIMIT); a join with GROUP BY would first count every enrolment of every session
     (1 s on the national benchmark's 2,000,000 enrolments)."""
     return sessions.annotate(
-        enrolled_count=_enrolment_count(Enrollment.Status.ENROLLED),
-        waitlisted_count=_enrolment_count(Enrollment.Status.WAITLISTED),
+        enrolled_count=_enrollment_count(Enrollment.Status.ENROLLED),
+        waitlisted_count=_enrollment_count(Enrollment.Status.WAITLISTED),
     )
 
 
@@ -247,7 +247,7 @@ def _session_context(request, session, **extra):
         "is_staff_view": can_record,
         "can_record": can_record,
         "can_manage": administrator,
-        "can_enrol": administrator and open_for_changes,
+        "can_enroll": administrator and open_for_changes,
         "can_withdraw": administrator and not session.is_finalized,
         "can_finalize": can_record and open_for_changes,
         "can_reopen": administrator and session.is_finalized,
@@ -260,7 +260,7 @@ def _session_context(request, session, **extra):
         "more_results": more_results,
         "search_limit": SEARCH_LIMIT,
         "reopen_form": ReopenForm() if administrator and session.is_finalized else None,
-        "enrol_many_form": _enrol_many_form(request) if administrator and open_for_changes else None,
+        "enroll_many_form": _enroll_many_form(request) if administrator and open_for_changes else None,
     }
     context.update(extra)
     return context
@@ -275,27 +275,27 @@ def session_detail(request, pk):
 
 @administrator_required
 @require_GET
-def session_enrol_search(request, pk):
+def session_enroll_search(request, pk):
     """The enrol box's matches (htmx partial); without JavaScript the search form reloads the page."""
     session = _visible_session(request.user, pk)
     q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
     results, more = _search_trainees(request, session, q)
     return render(
         request,
-        "courses/includes/enrol_results.html",
+        "courses/includes/enroll_results.html",
         {"session": session, "q": q, "search_results": results, "more_results": more, "search_limit": SEARCH_LIMIT},
     )
 
 
 @administrator_required
 @require_POST
-def session_enrol(request, pk):
+def session_enroll(request, pk):
     """Enrol a trainee through services.enroll; a missing prerequisite is shown with a second
     form that overrides it with a recorded reason."""
     session = _visible_session(request.user, pk)
     trainees = Trainee.objects.visible_to(request.user)
     override = request.POST.get("override") == "1"
-    form = (OverrideEnrolForm if override else EnrolForm)(request.POST, trainees=trainees)
+    form = (OverrideEnrollForm if override else EnrollForm)(request.POST, trainees=trainees)
     if not form.is_valid():
         if override and "trainee" in form.cleaned_data:
             context = _session_context(
@@ -318,8 +318,8 @@ def session_enrol(request, pk):
             context = _session_context(
                 request,
                 session,
-                enrol_error=_errors(error),
-                override_form=OverrideEnrolForm(initial={"trainee": trainee.pk}, trainees=trainees),
+                enroll_error=_errors(error),
+                override_form=OverrideEnrollForm(initial={"trainee": trainee.pk}, trainees=trainees),
                 override_trainee=trainee,
             )
             return render(request, "courses/session_detail.html", context)
@@ -346,8 +346,8 @@ def session_enrol(request, pk):
     return redirect("courses:session-detail", pk=session.pk)
 
 
-def _enrol_many_form(request, data=None):
-    return EnrolManyForm(
+def _enroll_many_form(request, data=None):
+    return EnrollManyForm(
         data,
         trainees=Trainee.objects.visible_to(request.user),
         organizations=Organization.objects.order_by("name"),
@@ -357,17 +357,17 @@ def _enrol_many_form(request, data=None):
 
 @administrator_required
 @require_POST
-def session_enrol_many(request, pk):
-    """Enrol a whole class at once (services.enrol_many) and show what happened to each person:
+def session_enroll_many(request, pk):
+    """Enrol a whole class at once (services.enroll_many) and show what happened to each person:
     enrolled, waitlisted, or refused and why. The page is rendered, not redirected to, so that
     the per-person outcome stays on screen beside the updated lists."""
     session = _visible_session(request.user, pk)
-    form = _enrol_many_form(request, request.POST)
+    form = _enroll_many_form(request, request.POST)
     outcomes = []
     if form.is_valid():
         people, unmatched = form.people()
         try:
-            results = services.enrol_many(
+            results = services.enroll_many(
                 session=session,
                 trainees=people,
                 by=request.user,
@@ -378,7 +378,7 @@ def session_enrol_many(request, pk):
             form.add_error(None, error)
         else:
             outcomes = [
-                {"who": line, "outcome": "refused", "label": services.EnrolOutcome.REFUSED.label, "reason": reason}
+                {"who": line, "outcome": "refused", "label": services.EnrollOutcome.REFUSED.label, "reason": reason}
                 for line, reason in unmatched
             ]
             outcomes += [
@@ -386,19 +386,19 @@ def session_enrol_many(request, pk):
                     "who": result.trainee.full_name,
                     "service_number": result.trainee.service_number,
                     "outcome": result.outcome,
-                    "label": services.EnrolOutcome(result.outcome).label,
+                    "label": services.EnrollOutcome(result.outcome).label,
                     "reason": result.reason,
                 }
                 for result in results
             ]
-            counts = {kind: sum(o["outcome"] == kind for o in outcomes) for kind in services.EnrolOutcome.values}
+            counts = {kind: sum(o["outcome"] == kind for o in outcomes) for kind in services.EnrollOutcome.values}
             messages.info(
                 request,
                 _("%(enrolled)d enrolled, %(waitlisted)d waitlisted, %(refused)d refused.") % counts,
             )
-            form = _enrol_many_form(request)
-    context = _session_context(request, session, enrol_outcomes=outcomes)
-    context["enrol_many_form"] = form
+            form = _enroll_many_form(request)
+    context = _session_context(request, session, enroll_outcomes=outcomes)
+    context["enroll_many_form"] = form
     return render(request, "courses/session_detail.html", context)
 
 

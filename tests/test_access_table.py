@@ -68,9 +68,9 @@ ACCESS = {
     "courses:session-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:session-detail": (LOGIN, OK, GONE, OK, GONE, OK),
     "courses:session-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    "courses:session-enrol": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
-    "courses:session-enrol-search": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    "courses:session-enrol-many": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
+    "courses:session-enroll": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
+    "courses:session-enroll-search": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "courses:session-enroll-many": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "courses:enrollment-withdraw": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "courses:session-results": (LOGIN, GONE, GONE, OK, GONE, OK),
     "courses:session-finalize": (LOGIN, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -229,8 +229,8 @@ POST_ACCESS = {
     "courses:import-history-confirm": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),  # nothing to confirm
     "courses:session-create": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "courses:session-edit": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    "courses:session-enrol": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
-    "courses:session-enrol-many": (
+    "courses:session-enroll": (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, MOVED),
+    "courses:session-enroll-many": (
         LOGIN,
         FORBIDDEN,
         FORBIDDEN,

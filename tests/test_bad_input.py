@@ -40,7 +40,7 @@ def test_a_nul_in_a_search_is_a_bad_request(admin_client):
     for url in (
         reverse("trainees:export-csv"),
         reverse("courses:session-detail", args=[session.pk]),
-        reverse("courses:session-enrol-search", args=[session.pk]),
+        reverse("courses:session-enroll-search", args=[session.pk]),
     ):
         response = admin_client.get(url, {"q": "ana\x00"})
         assert response.status_code == 400, url
@@ -56,7 +56,7 @@ def test_digits_that_are_not_an_id_are_ignored_or_not_found(admin_client, digits
 
 
 @pytest.mark.parametrize("digits", ["²", "9" * 30])
-def test_a_grid_row_whose_enrolment_is_not_an_id_is_a_row_error(admin_client, digits):
+def test_a_grid_row_whose_enrollment_is_not_an_id_is_a_row_error(admin_client, digits):
     session = factories.CourseSessionFactory()
     factories.EnrollmentFactory(session=session)
     data = {

@@ -62,7 +62,7 @@ def _text_fields(form_class):
 # Report filters (query strings) too: read, never stored, and their choices are validated.
 NOTHING_STORED = {
     "accounts.two_factor.CodeForm",
-    "accounts.two_factor.EnrolForm",
+    "accounts.two_factor.EnrollForm",
     "reports.filters.ReportFilterForm",
     "reports.parity.ParityFilterForm",
 }

@@ -240,7 +240,7 @@ def test_results_of_a_finalized_session_are_refused_with_the_services_message(wo
     assert response.json()["detail"] == "The session is finalized: its results can no longer be changed."
 
 
-def test_enrol_goes_through_the_service(world, api):
+def test_enroll_goes_through_the_service(world, api):
     session = factories.CourseSessionFactory(
         capacity=1, starts_on=datetime.date(2027, 5, 3), ends_on=datetime.date(2027, 5, 7)
     )
@@ -449,7 +449,7 @@ def test_verify_shares_the_pages_rate_limit(world, api, settings):
     assert limited.status_code == 429 and limited["Retry-After"] == "60"
 
 
-def test_enrolment_results_are_read_with_the_visible_querysets_queries(world, api, django_assert_max_num_queries):
+def test_enrollment_results_are_read_with_the_visible_querysets_queries(world, api, django_assert_max_num_queries):
     for _ in range(20):
         factories.EnrollmentFactory(session=world["running"])
     with django_assert_max_num_queries(8):

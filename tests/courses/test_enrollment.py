@@ -27,7 +27,7 @@ def small_session(db):
     return factories.CourseSessionFactory(capacity=2, course__grants=None)
 
 
-def test_enrolments_beyond_capacity_are_waitlisted(small_session, admin_user):
+def test_enrollments_beyond_capacity_are_waitlisted(small_session, admin_user):
     first, second, third, fourth = _enroll_many(small_session, admin_user, 4)
 
     assert [e.status for e in (first, second, third, fourth)] == ["enrolled", "enrolled", "waitlisted", "waitlisted"]
@@ -35,7 +35,7 @@ def test_enrolments_beyond_capacity_are_waitlisted(small_session, admin_user):
     assert third.enrolled_by == admin_user
 
 
-def test_withdrawal_promotes_the_first_waitlisted_by_enrolment_time(small_session, admin_user):
+def test_withdrawal_promotes_the_first_waitlisted_by_enrollment_time(small_session, admin_user):
     first, _second = _enroll_many(small_session, admin_user, 2)
     early, late = factories.TraineeFactory(), factories.TraineeFactory()
     # `late` has the lower row id but joined the waitlist after `early`:
@@ -74,7 +74,7 @@ def test_withdrawing_twice_changes_nothing(small_session, admin_user):
     assert small_session.enrollments.active().count() == 2
 
 
-def test_a_withdrawn_trainee_can_enrol_again_on_the_same_row(small_session, admin_user):
+def test_a_withdrawn_trainee_can_enroll_again_on_the_same_row(small_session, admin_user):
     first, second = _enroll_many(small_session, admin_user, 2)
     services.withdraw(enrollment=first)
 
@@ -99,7 +99,7 @@ def test_a_withdrawn_trainee_enrolling_again_joins_the_back_of_the_waitlist(smal
 
 
 @pytest.mark.parametrize("status", [CourseSession.Status.FINALIZED, CourseSession.Status.CANCELLED])
-def test_a_finalized_or_cancelled_session_takes_no_enrolments(admin_user, status):
+def test_a_finalized_or_cancelled_session_takes_no_enrollments(admin_user, status):
     session = factories.CourseSessionFactory(status=status)
     trainee = factories.TraineeFactory()
 
@@ -109,7 +109,7 @@ def test_a_finalized_or_cancelled_session_takes_no_enrolments(admin_user, status
 
 
 @pytest.mark.parametrize("existing_status", ["enrolled", "waitlisted"])
-def test_a_duplicate_enrolment_is_refused(small_session, admin_user, existing_status):
+def test_a_duplicate_enrollment_is_refused(small_session, admin_user, existing_status):
     trainee = factories.TraineeFactory(given_names="Lucía", paternal_surname="Gómez")
     factories.EnrollmentFactory(session=small_session, trainee=trainee, status=existing_status)
 
@@ -204,7 +204,7 @@ def _enroll_concurrently(session_pk, trainee_pks, by_pk):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_enrolments_for_the_last_seat_never_overfill():
+def test_two_concurrent_enrollments_for_the_last_seat_never_overfill():
     admin = factories.AdministratorFactory()
     session = factories.CourseSessionFactory(capacity=2, course__grants=None)
     factories.EnrollmentFactory(session=session)  # one seat left

@@ -27,7 +27,7 @@ def session(db, instructor, cert_type):
     )
 
 
-def _enrol(session, count):
+def _enroll(session, count):
     return [factories.EnrollmentFactory(session=session) for _ in range(count)]
 
 
@@ -40,7 +40,7 @@ def _record(session, by, rows):
 
 
 def test_finalizing_issues_one_certificate_per_passed_trainee(session, instructor, cert_type):
-    passed_a, passed_b, failed, incomplete = _enrol(session, 4)
+    passed_a, passed_b, failed, incomplete = _enroll(session, 4)
     _record(
         session,
         instructor,
@@ -77,7 +77,7 @@ def test_a_29_february_end_date_expires_on_28_february(instructor):
         ends_on=datetime.date(2028, 2, 29),
         instructors=[instructor],
     )
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 88)})
 
     services.finalize_session(session=session, by=instructor)
@@ -89,7 +89,7 @@ def test_a_29_february_end_date_expires_on_28_february(instructor):
 
 def test_a_type_without_validity_never_expires(instructor):
     session = factories.CourseSessionFactory(course__grants__validity_months=None, instructors=[instructor])
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed")})
 
     services.finalize_session(session=session, by=instructor)
@@ -99,7 +99,7 @@ def test_a_type_without_validity_never_expires(instructor):
 
 def test_a_course_that_grants_nothing_issues_nothing(instructor):
     session = factories.CourseSessionFactory(course__grants=None, instructors=[instructor])
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 95)})
 
     outcome = services.finalize_session(session=session, by=instructor)
@@ -111,7 +111,7 @@ def test_a_course_that_grants_nothing_issues_nothing(instructor):
 
 
 def test_pending_results_block_finalization(session, instructor):
-    done, pending = _enrol(session, 2)
+    done, pending = _enroll(session, 2)
     pending.trainee.given_names = "Xóchitl"
     pending.trainee.save()
     _record(session, instructor, {done: _row("passed", 90)})
@@ -127,7 +127,7 @@ def test_pending_results_block_finalization(session, instructor):
 
 
 def test_waitlisted_and_withdrawn_trainees_neither_block_nor_receive(session, instructor):
-    (seated,) = _enrol(session, 1)
+    (seated,) = _enroll(session, 1)
     factories.EnrollmentFactory(session=session, status=Enrollment.Status.WAITLISTED)
     factories.EnrollmentFactory(session=session, status=Enrollment.Status.WITHDRAWN)
     _record(session, instructor, {seated: _row("passed", 75)})
@@ -138,7 +138,7 @@ def test_waitlisted_and_withdrawn_trainees_neither_block_nor_receive(session, in
 
 
 def test_finalizing_twice_without_reopening_is_refused(session, instructor):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 90)})
     services.finalize_session(session=session, by=instructor)
 
@@ -148,7 +148,7 @@ def test_finalizing_twice_without_reopening_is_refused(session, instructor):
 
 
 def test_record_results_on_a_finalized_session_is_refused(session, instructor, admin_user):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 90)})
     services.finalize_session(session=session, by=instructor)
 
@@ -160,7 +160,7 @@ def test_record_results_on_a_finalized_session_is_refused(session, instructor, a
 
 
 def test_an_instructor_who_does_not_teach_the_session_cannot_record_or_finalize(session, instructor, other_instructor):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
 
     with pytest.raises(PermissionDenied):
         _record(session, other_instructor, {enrollment: _row("passed", 90)})
@@ -176,14 +176,14 @@ def test_an_instructor_who_does_not_teach_the_session_cannot_record_or_finalize(
 
 
 def test_a_trainee_cannot_record_results(session, trainee_user):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
 
     with pytest.raises(PermissionDenied):
         _record(session, trainee_user, {enrollment: _row("passed", 90)})
 
 
 def test_record_results_saves_the_grid_and_who_recorded_it(session, instructor):
-    first, second = _enrol(session, 2)
+    first, second = _enroll(session, 2)
 
     changed = _record(
         session,
@@ -206,7 +206,7 @@ def test_record_results_saves_the_grid_and_who_recorded_it(session, instructor):
 
 
 def test_record_results_refuses_a_row_from_another_session(session, instructor):
-    (mine,) = _enrol(session, 1)
+    (mine,) = _enroll(session, 1)
     foreign = factories.EnrollmentFactory()
 
     with pytest.raises(ValidationError):
@@ -217,7 +217,7 @@ def test_record_results_refuses_a_row_from_another_session(session, instructor):
 
 def test_record_results_refuses_a_pass_below_the_pass_mark(instructor):
     session = factories.CourseSessionFactory(course__pass_mark=70, instructors=[instructor])
-    good, low = _enrol(session, 2)
+    good, low = _enroll(session, 2)
 
     with pytest.raises(ValidationError, match="below the pass mark"):
         _record(session, instructor, {good: _row("passed", 85), low: _row("passed", 60)})
@@ -231,7 +231,7 @@ def test_each_refused_row_is_named_in_a_fixed_number_of_queries(instructor):
 
     def refuse(count):
         session = factories.CourseSessionFactory(course__pass_mark=70, instructors=[instructor])
-        rows = _enrol(session, count)
+        rows = _enroll(session, count)
         with CaptureQueriesContext(connection) as captured, pytest.raises(ValidationError) as refused:
             _record(session, instructor, {enrollment: _row("passed", 60) for enrollment in rows})
         names = [enrollment.trainee.full_name for enrollment in rows]
@@ -243,7 +243,7 @@ def test_each_refused_row_is_named_in_a_fixed_number_of_queries(instructor):
 
 
 def test_reopen_is_for_administrators_with_a_reason(session, instructor, admin_user):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 90)})
     services.finalize_session(session=session, by=instructor)
 
@@ -261,7 +261,7 @@ def test_reopen_is_for_administrators_with_a_reason(session, instructor, admin_u
 
 
 def test_reopen_then_refinalize_revokes_and_issues(session, instructor, admin_user):
-    was_passed, was_failed, stays_passed = _enrol(session, 3)
+    was_passed, was_failed, stays_passed = _enroll(session, 3)
     _record(
         session,
         instructor,
@@ -291,7 +291,7 @@ def test_reopen_then_refinalize_revokes_and_issues(session, instructor, admin_us
 
 
 def test_refinalizing_without_changes_issues_no_second_certificate(session, instructor, admin_user):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 90)})
     services.finalize_session(session=session, by=instructor)
     services.reopen_session(session=session, by=admin_user, reason="Check attendance sheet")
@@ -303,7 +303,7 @@ def test_refinalizing_without_changes_issues_no_second_certificate(session, inst
 
 
 def test_a_trainee_withdrawn_after_reopening_loses_the_certificate(session, instructor, admin_user):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 90)})
     services.finalize_session(session=session, by=instructor)
     services.reopen_session(session=session, by=admin_user, reason="Trainee left on day two")
@@ -317,7 +317,7 @@ def test_a_trainee_withdrawn_after_reopening_loses_the_certificate(session, inst
 
 
 def test_passing_again_after_a_revocation_issues_a_fresh_certificate(session, instructor, admin_user):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 90)})
     services.finalize_session(session=session, by=instructor)
     services.reopen_session(session=session, by=admin_user, reason="Appeal pending")
@@ -334,7 +334,7 @@ def test_passing_again_after_a_revocation_issues_a_fresh_certificate(session, in
 
 
 def test_record_results_refuses_an_unknown_result(session, instructor):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
 
     with pytest.raises(ValidationError, match="unknown result"):
         _record(session, instructor, {enrollment: _row("excellent", 90)})
@@ -343,7 +343,7 @@ def test_record_results_refuses_an_unknown_result(session, instructor):
 
 
 def test_a_field_left_out_of_a_row_keeps_its_value(session, instructor):
-    (enrollment,) = _enrol(session, 1)
+    (enrollment,) = _enroll(session, 1)
     _record(session, instructor, {enrollment: _row("passed", 90, 95, "Puntual")})
 
     services.record_results(session=session, results={enrollment.pk: {"result": "failed", "score": 50}}, by=instructor)

@@ -147,7 +147,7 @@ def test_any_bad_row_imports_nothing_and_every_error_names_row_column_and_reason
     assert found[(14, "certificate_code")] == f"Certificate code {PRINTED_CODE} is already in row 2."
 
 
-def test_an_existing_enrolment_with_another_result_is_an_error_not_an_overwrite(catalogue):
+def test_an_existing_enrollment_with_another_result_is_an_error_not_an_overwrite(catalogue):
     session = CourseSessionFactory(
         code="UNMEM-2019-1", course=catalogue.granting_courses.get(), status=CourseSession.Status.FINALIZED
     )

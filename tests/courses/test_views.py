@@ -129,7 +129,7 @@ def test_instructor_reads_the_catalogue_without_edit_links(client, instructor, c
     assert reverse("courses:course-create") not in text
 
 
-def test_a_trainee_sees_only_their_own_enrolment_on_the_session_page(client, trainee_user, class_session):
+def test_a_trainee_sees_only_their_own_enrollment_on_the_session_page(client, trainee_user, class_session):
     client.force_login(trainee_user)
     text = _text(client.get(reverse("courses:session-detail", args=[class_session.pk])))
     assert trainee_user.trainee.full_name in text
@@ -446,13 +446,13 @@ def _qualified(core):
     return trainee
 
 
-def _enrol(client, session, trainee, **extra):
+def _enroll(client, session, trainee, **extra):
     return client.post(
-        reverse("courses:session-enrol", args=[session.pk]), {"trainee": trainee.pk, **extra}, follow=True
+        reverse("courses:session-enroll", args=[session.pk]), {"trainee": trainee.pk, **extra}, follow=True
     )
 
 
-def test_enrol_search_finds_trainees_accent_insensitively(client, admin_user, two_seats):
+def test_enroll_search_finds_trainees_accent_insensitively(client, admin_user, two_seats):
     session, _core = two_seats
     nunez = factories.TraineeFactory(given_names="José Luis", paternal_surname="Núñez", service_number="MX-777")
     factories.TraineeFactory(given_names="Ana", paternal_surname="Gómez")
@@ -462,40 +462,40 @@ def test_enrol_search_finds_trainees_accent_insensitively(client, admin_user, tw
     text = _text(client.get(reverse("courses:session-detail", args=[session.pk]), {"q": "nunez"}))
     assert nunez.full_name in text and "Gómez" not in text
     # With htmx: the partial alone.
-    response = client.get(reverse("courses:session-enrol-search", args=[session.pk]), {"q": "mx-777"})
+    response = client.get(reverse("courses:session-enroll-search", args=[session.pk]), {"q": "mx-777"})
     assert nunez.full_name in _text(response)
     assert "<html" not in response.content.decode()
 
 
-def test_enrol_search_shows_at_most_ten_matches(client, admin_user, two_seats):
+def test_enroll_search_shows_at_most_ten_matches(client, admin_user, two_seats):
     session, _core = two_seats
     factories.TraineeFactory.create_batch(12, paternal_surname="Hernández")
     client.force_login(admin_user)
 
-    response = client.get(reverse("courses:session-enrol-search", args=[session.pk]), {"q": "hernandez"})
+    response = client.get(reverse("courses:session-enroll-search", args=[session.pk]), {"q": "hernandez"})
 
     assert _text(response).count(">Enrol<") == 10
     assert "refine the search" in _text(response)
 
 
 @pytest.mark.parametrize("role", ["trainee", "instructor"])
-def test_only_administrators_enrol_and_search(client, cast, session, role):
+def test_only_administrators_enroll_and_search(client, cast, session, role):
     trainee = factories.TraineeFactory()
     client.force_login(cast[role])
 
-    assert client.post(reverse("courses:session-enrol", args=[session.pk]), {"trainee": trainee.pk}).status_code == 403
-    assert client.get(reverse("courses:session-enrol-search", args=[session.pk]), {"q": "a"}).status_code == 403
+    assert client.post(reverse("courses:session-enroll", args=[session.pk]), {"trainee": trainee.pk}).status_code == 403
+    assert client.get(reverse("courses:session-enroll-search", args=[session.pk]), {"q": "a"}).status_code == 403
     assert not Enrollment.objects.filter(trainee=trainee).exists()
 
 
-def test_enrol_fills_seats_then_waitlists(client, admin_user, two_seats):
+def test_enroll_fills_seats_then_waitlists(client, admin_user, two_seats):
     session, core = two_seats
     first, second, third = (_qualified(core) for _ in range(3))
     client.force_login(admin_user)
 
-    assert f"{first.full_name} enrolled in {session.code}" in _text(_enrol(client, session, first))
-    _enrol(client, session, second)
-    text = _text(_enrol(client, session, third))
+    assert f"{first.full_name} enrolled in {session.code}" in _text(_enroll(client, session, first))
+    _enroll(client, session, second)
+    text = _text(_enroll(client, session, third))
 
     assert "waitlist" in text and third.full_name in text
     assert dict(session.enrollments.values_list("trainee_id", "status")) == {
@@ -509,9 +509,9 @@ def test_enrolling_twice_shows_the_service_error(client, admin_user, two_seats):
     session, core = two_seats
     trainee = _qualified(core)
     client.force_login(admin_user)
-    _enrol(client, session, trainee)
+    _enroll(client, session, trainee)
 
-    text = _text(_enrol(client, session, trainee))
+    text = _text(_enroll(client, session, trainee))
 
     assert "already on this session" in text
     assert session.enrollments.count() == 1
@@ -522,29 +522,29 @@ def test_missing_prerequisite_is_named_and_can_be_overridden_with_a_reason(clien
     lacking = factories.TraineeFactory(given_names="Raúl", paternal_surname="Zúñiga")
     client.force_login(admin_user)
 
-    response = _enrol(client, session, lacking)
+    response = _enroll(client, session, lacking)
     text = _text(response)
     assert re.search(r"lacks a prerequisite.*UN core pre-deployment training", text)
     assert "Override prerequisites" in text
     assert not session.enrollments.exists()
 
     # The override needs a reason: without one, an error at the field and nothing written.
-    response = _enrol(client, session, lacking, override="1", override_reason="   ")
+    response = _enroll(client, session, lacking, override="1", override_reason="   ")
     assert "override_reason" in response.context["override_form"].errors
     assert not session.enrollments.exists()
 
-    response = _enrol(client, session, lacking, override="1", override_reason="Validated by the UN mission")
+    response = _enroll(client, session, lacking, override="1", override_reason="Validated by the UN mission")
     enrollment = session.enrollments.get()
     assert (enrollment.trainee, enrollment.status, enrollment.prerequisites_overridden) == (lacking, "enrolled", True)
     assert enrollment.override_reason == "Validated by the UN mission"
     assert enrollment.enrolled_by == admin_user
 
 
-def test_enrol_with_a_bad_trainee_id_is_refused_without_error(client, admin_user, two_seats):
+def test_enroll_with_a_bad_trainee_id_is_refused_without_error(client, admin_user, two_seats):
     session, _core = two_seats
     client.force_login(admin_user)
 
-    response = client.post(reverse("courses:session-enrol", args=[session.pk]), {"trainee": "nope"}, follow=True)
+    response = client.post(reverse("courses:session-enroll", args=[session.pk]), {"trainee": "nope"}, follow=True)
 
     assert response.status_code == 200
     assert "Choose a trainee" in _text(response)
@@ -555,7 +555,7 @@ def test_withdraw_promotes_the_first_waitlisted(client, admin_user, two_seats):
     first, second, third = (_qualified(core) for _ in range(3))
     client.force_login(admin_user)
     for trainee in (first, second, third):
-        _enrol(client, session, trainee)
+        _enroll(client, session, trainee)
     leaving = session.enrollments.get(trainee=first)
 
     response = client.post(
@@ -582,7 +582,7 @@ def test_only_administrators_withdraw(client, cast, class_session, role):
     assert enrollment.status == "enrolled"
 
 
-def test_withdraw_needs_an_enrolment_of_that_session(client, admin_user, class_session):
+def test_withdraw_needs_an_enrollment_of_that_session(client, admin_user, class_session):
     elsewhere = factories.EnrollmentFactory()
     client.force_login(admin_user)
 
@@ -701,7 +701,7 @@ def test_session_page_offers_actions_by_role(client, cast, finalized):
     client.force_login(cast["instructor"])
     text = _text(client.get(reverse("courses:session-detail", args=[finalized.pk])))
     assert results_url in text and reopen_url not in text
-    assert reverse("courses:session-enrol", args=[finalized.pk]) not in text
+    assert reverse("courses:session-enroll", args=[finalized.pk]) not in text
 
 
 # --- Query budget of the session page ----------------------------------------------------

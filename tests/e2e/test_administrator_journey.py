@@ -33,7 +33,7 @@ def catalogue():
     return admin, people
 
 
-def _enrol(page, trainee):
+def _enroll(page, trainee):
     """Find a trainee with the session page's search box and press Enrol on their row."""
     search = page.get_by_role("searchbox").or_(page.get_by_label(re.compile("search", re.IGNORECASE))).first
     search.fill(trainee.paternal_surname)
@@ -95,11 +95,11 @@ def test_administrator_builds_a_session_and_fills_it(page, live_server, sign_in,
 
     # Enrol: two take the seats, the third waits, the fourth lacks the prerequisite.
     for surname in ("Núñez", "Peña"):
-        _enrol(page, people[surname])
+        _enroll(page, people[surname])
         expect(page.get_by_role("alert").filter(has_text=people[surname].full_name)).to_be_visible()
-    _enrol(page, people["Martínez"])
+    _enroll(page, people["Martínez"])
     expect(page.get_by_role("alert").filter(has_text=re.compile("waitlist", re.IGNORECASE))).to_be_visible()
-    _enrol(page, people["Zúñiga"])
+    _enroll(page, people["Zúñiga"])
     expect(page.get_by_text(re.compile(r"lacks a prerequisite.*UN core pre-deployment training"))).to_be_visible()
     check_page(page)  # the override form
     statuses = dict(Enrollment.objects.filter(session=session).values_list("trainee__paternal_surname", "status"))

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def class_to_enrol():
+def class_to_enroll():
     factories.AdministratorFactory(username="coordinadora")
     session = factories.CourseSessionFactory(code="GEN-2027-01", capacity=4, course__grants=None)
     ticked = [
@@ -26,8 +26,8 @@ def class_to_enrol():
     return session, ticked, pasted
 
 
-def test_administrator_enrols_a_class_at_once(page, live_server, sign_in, class_to_enrol):
-    session, ticked, pasted = class_to_enrol
+def test_administrator_enrolls_a_class_at_once(page, live_server, sign_in, class_to_enroll):
+    session, ticked, pasted = class_to_enroll
     sign_in("coordinadora")
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
     check_page(page)

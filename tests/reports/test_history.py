@@ -155,7 +155,7 @@ def test_revocation_reason_shows_in_the_trainee_timeline(admin_client, admin_use
     assert "Created Certification Protección de Civiles" in text
 
 
-def test_trainee_timeline_includes_enrolments_with_their_results(admin_client, graded_session, instructor):
+def test_trainee_timeline_includes_enrollments_with_their_results(admin_client, graded_session, instructor):
     enrollment = factories.EnrollmentFactory(session=graded_session)
     _record(graded_session, instructor, {enrollment: _row("failed", Decimal("55"), 80)})
 

@@ -76,7 +76,7 @@ EXPECTED = {
 }
 
 
-def test_me_and_the_transcript_give_each_enrolment_the_same_state(client, trainee_user, record):
+def test_me_and_the_transcript_give_each_enrollment_the_same_state(client, trainee_user, record):
     _trainee, sessions = record
     client.force_login(trainee_user)
 

@@ -1,4 +1,4 @@
-"""Enrolling a whole class at once (services.enrol_many and the session page's class form): the
+"""Enrolling a whole class at once (services.enroll_many and the session page's class form): the
 single-enrolment rules for each person, a per-person outcome, a query count that does not grow
 with the class, and two administrators enrolling classes at once never overfill a session."""
 
@@ -47,7 +47,7 @@ def _outcomes(results):
 def test_seats_go_in_list_order_and_the_rest_wait(session, admin_user):
     people = _qualified(session, 6)
 
-    results = services.enrol_many(session=session, trainees=people, by=admin_user)
+    results = services.enroll_many(session=session, trainees=people, by=admin_user)
 
     assert [r.outcome for r in results] == ["enrolled"] * 4 + ["waitlisted"] * 2
     assert session.enrollments.active().count() == 4
@@ -59,7 +59,7 @@ def test_seats_go_in_list_order_and_the_rest_wait(session, admin_user):
     assert session.enrollments.get(trainee=people[4]).status == "enrolled"
 
 
-def test_each_person_gets_the_single_enrolment_rules(session, admin_user):
+def test_each_person_gets_the_single_enrollment_rules(session, admin_user):
     enrolled, waitlisted, withdrawn, fresh = _qualified(session, 4)
     services.enroll(session=session, trainee=enrolled, by=admin_user)
     Enrollment.objects.create(session=session, trainee=waitlisted, status="waitlisted")
@@ -72,7 +72,7 @@ def test_each_person_gets_the_single_enrolment_rules(session, admin_user):
         trainee=lapsing, type=core, issued_on=datetime.date(2024, 1, 1), expires_on=datetime.date(2026, 3, 1)
     )
 
-    results = services.enrol_many(
+    results = services.enroll_many(
         session=session, trainees=[enrolled, waitlisted, withdrawn, fresh, lacking, lapsing, fresh], by=admin_user
     )
 
@@ -96,12 +96,12 @@ def test_an_administrator_overrides_prerequisites_with_a_recorded_reason(session
     qualified = _qualified(session, 1)[0]
 
     with pytest.raises(PermissionDenied):
-        services.enrol_many(
+        services.enroll_many(
             session=session, trainees=[lacking], by=instructor, override_prerequisites=True, override_reason="x"
         )
     with pytest.raises(ValidationError):
-        services.enrol_many(session=session, trainees=[lacking], by=admin_user, override_prerequisites=True)
-    results = services.enrol_many(
+        services.enroll_many(session=session, trainees=[lacking], by=admin_user, override_prerequisites=True)
+    results = services.enroll_many(
         session=session,
         trainees=[lacking, qualified],
         by=admin_user,
@@ -119,7 +119,7 @@ def test_an_administrator_overrides_prerequisites_with_a_recorded_reason(session
 def test_a_closed_session_takes_no_class(session, admin_user, status):
     CourseSession.objects.filter(pk=session.pk).update(status=status)
     with pytest.raises(ValidationError, match="takes no enrolments"):
-        services.enrol_many(session=session, trainees=_qualified(session, 2), by=admin_user)
+        services.enroll_many(session=session, trainees=_qualified(session, 2), by=admin_user)
     assert not session.enrollments.exists()
 
 
@@ -128,7 +128,7 @@ def _queries(session, admin_user, count):
     withdrawn = people[0]
     Enrollment.objects.create(session=session, trainee=withdrawn, status="withdrawn")
     with CaptureQueriesContext(connection) as queries:
-        services.enrol_many(session=session, trainees=people, by=admin_user)
+        services.enroll_many(session=session, trainees=people, by=admin_user)
     return len(queries)
 
 
@@ -143,7 +143,7 @@ def test_the_query_count_does_not_grow_with_the_class(admin_user):
 # --- Two administrators enrolling classes at once ---------------------------------------------
 
 
-def _enrol_classes_concurrently(session_pk, classes, by_pk):
+def _enroll_classes_concurrently(session_pk, classes, by_pk):
     from accounts.models import User
     from trainees.models import Trainee
 
@@ -156,7 +156,7 @@ def _enrol_classes_concurrently(session_pk, classes, by_pk):
             people = list(Trainee.objects.filter(pk__in=pks))
             by = User.objects.get(pk=by_pk)
             barrier.wait(timeout=10)
-            services.enrol_many(session=session, trainees=people, by=by)
+            services.enroll_many(session=session, trainees=people, by=by)
         except Exception as exc:  # noqa: BLE001 - reported to the main thread below
             errors.append(exc)
         finally:
@@ -181,7 +181,7 @@ def test_two_classes_enrolled_at_once_into_a_nearly_full_session_never_overfill(
     first = [factories.TraineeFactory().pk for _ in range(3)]
     second = [factories.TraineeFactory().pk for _ in range(3)]
 
-    _enrol_classes_concurrently(session.pk, [first, second], admin.pk)
+    _enroll_classes_concurrently(session.pk, [first, second], admin.pk)
 
     assert Enrollment.objects.filter(session=session).active().count() == 5
     assert Enrollment.objects.filter(session=session, status="waitlisted").count() == 3
@@ -197,7 +197,7 @@ def test_two_classes_enrolled_at_once_into_a_nearly_full_session_never_overfill(
 
 
 def _url(session):
-    return reverse("courses:session-enrol-many", args=[session.pk])
+    return reverse("courses:session-enroll-many", args=[session.pk])
 
 
 def _outcome_rows(html):
@@ -205,7 +205,7 @@ def _outcome_rows(html):
     return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr>.*?</tr>", table, re.S)[1:]]
 
 
-def test_a_pasted_list_enrols_and_reports_each_person(client, admin_user, session):
+def test_a_pasted_list_enrolls_and_reports_each_person(client, admin_user, session):
     ana, luis, twin_mx = _qualified(session, 3)
     guatemala = factories.OrganizationFactory(name="Ejército de Guatemala", country="GT")
     twin_gt = _qualified(session, 1, service_number=twin_mx.service_number, nationality="GT", organization=guatemala)[0]
@@ -282,7 +282,7 @@ def test_the_search_offers_checkboxes_for_the_class_form(client, admin_user, ses
         ({"service_numbers": "MX-1", "override_prerequisites": "on"}, "Give the reason"),
     ],
 )
-def test_a_bad_class_form_enrols_nobody_and_says_why(client, admin_user, session, data, message):
+def test_a_bad_class_form_enrolls_nobody_and_says_why(client, admin_user, session, data, message):
     client.force_login(admin_user)
     response = client.post(_url(session), data)
     assert response.status_code == 200
@@ -290,7 +290,7 @@ def test_a_bad_class_form_enrols_nobody_and_says_why(client, admin_user, session
     assert not session.enrollments.exists()
 
 
-def test_only_administrators_enrol_classes(client, instructor, session):
+def test_only_administrators_enroll_classes(client, instructor, session):
     session.instructors.add(instructor)
     person = _qualified(session, 1)[0]
     client.force_login(instructor)
