@@ -236,20 +236,26 @@ CERT_EXPIRING_SOON_DAYS = 90  # "expiring" badge on records
 # per year, the share of women (%) to reach in each category of uniformed personnel deployed:
 # troops (military contingents), observers_staff (military observers and staff officers), fpu
 # (formed police units), ipo (individual police officers); civilians have no target.
-# Sources: the 2028 targets (15, 25, 20, 30) are the strategy's own, as published by the UN
-# Department of Peace Operations (https://peacekeeping.un.org/en/uniformed-gender-parity-strategy-2018-2018-full-text);
-# DPO's "Gender Parity Target Achievers" note gives 2021 as 8 % troops and 18 % individual
-# military officers. The years between are filled by equal yearly steps from those anchors
-# (police: from 2018's 10 % FPU and 20 % IPO): check them against the strategy's annex before
-# relying on a single year, and override them here (a year missing from the table has no target).
+# Anchors published by the UN (checked 2026-12-01):
+# - 2028, every category (15, 25, 20, 30): the strategy itself, as published by the Department of
+#   Peace Operations (https://peacekeeping.un.org/en/uniformed-gender-parity-strategy-2018-2018-full-text);
+# - 2021, troops 8 % and individual military officers 18 %: DPO's note "Acknowledging Uniformed
+#   Gender Parity Target Achievers" (2021);
+# - 2022, formed police units 12 %: UN Police, "UNPOL component in the UN Assistance Mission in
+#   Somalia surpasses the gender parity targets for 2028" (police.un.org, 2022).
+# The years between two anchors are filled by equal yearly steps (one point a year for troops and
+# observers, which the 2021 and 2028 anchors imply exactly; 1.3 points a year for formed police
+# units); a year before a category's first anchor, and individual police officers, for which no
+# interim figure was found, by one point a year down from the nearest anchor. Replace a year here when the Department of Peace Operations publishes it
+# (a year missing from the table has no target).
 UGPS_TARGETS = {
-    2021: {"troops": 8, "observers_staff": 18, "fpu": 13, "ipo": 23},
-    2022: {"troops": 9, "observers_staff": 19, "fpu": 14, "ipo": 24},
-    2023: {"troops": 10, "observers_staff": 20, "fpu": 15, "ipo": 25},
-    2024: {"troops": 11, "observers_staff": 21, "fpu": 16, "ipo": 26},
-    2025: {"troops": 12, "observers_staff": 22, "fpu": 17, "ipo": 27},
-    2026: {"troops": 13, "observers_staff": 23, "fpu": 18, "ipo": 28},
-    2027: {"troops": 14, "observers_staff": 24, "fpu": 19, "ipo": 29},
+    2021: {"troops": 8, "observers_staff": 18, "fpu": 11, "ipo": 23},
+    2022: {"troops": 9, "observers_staff": 19, "fpu": 12, "ipo": 24},
+    2023: {"troops": 10, "observers_staff": 20, "fpu": 13.3, "ipo": 25},
+    2024: {"troops": 11, "observers_staff": 21, "fpu": 14.7, "ipo": 26},
+    2025: {"troops": 12, "observers_staff": 22, "fpu": 16, "ipo": 27},
+    2026: {"troops": 13, "observers_staff": 23, "fpu": 17.3, "ipo": 28},
+    2027: {"troops": 14, "observers_staff": 24, "fpu": 18.7, "ipo": 29},
     2028: {"troops": 15, "observers_staff": 25, "fpu": 20, "ipo": 30},
 }
 # A share within this many points below its target is "close" (amber), as the UN colours it.

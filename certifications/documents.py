@@ -88,8 +88,11 @@ def verification_url(code):
     return settings.SITE_URL + reverse("verify", kwargs={"code": code})
 
 
+@functools.lru_cache(maxsize=4096)
 def qr_data_uri(text):
-    """A QR code for `text` as an SVG data URI (scale 1: the CSS sizes it)."""
+    """A QR code for `text` as an SVG data URI (scale 1: the CSS sizes it). Kept per process:
+    encoding one costs ~10 ms, and every certificate download prints its own again to check that
+    the stored PDF is still the one its HTML gives (stored_documents.py)."""
     return segno.make(text, error="m").svg_data_uri(scale=1, border=4, dark="#000", light="#fff")
 
 

@@ -5,6 +5,7 @@ record external certifications. Nothing here calls back into courses.
 """
 
 import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -18,7 +19,7 @@ from trainees.models import Trainee
 if TYPE_CHECKING:
     from courses.models import Enrollment
 
-from . import credentials
+from . import credentials, stored_documents
 from .models import Certification, CertificationType
 
 
@@ -33,6 +34,7 @@ def issue_certification(
     issuer: str = "",
     scan=None,
     code: str | None = None,
+    prepare_pdf: bool = True,
 ) -> Certification:
     """Issue a certification and keep one current certificate per person and type.
 
@@ -41,6 +43,8 @@ def issue_certification(
     current one, the new certificate is itself recorded as superseded by it. At most one
     live certificate per enrolment (database constraint). `code` keeps a code already printed
     on a paper certificate (imported history), so that it still verifies; else one is generated.
+    A certificate of an enrolment has its PDF rendered by Celery once the transaction commits
+    (`prepare_pdf=False`: when it is first downloaded, as for imported history).
     """
     # Two issues to one holder at once (two sessions finalized together, an external record
     # typed meanwhile) would each miss the other's new certificate and both stay current:
@@ -71,6 +75,8 @@ def issue_certification(
             Certification.objects.filter(pk__in=superseded).update(superseded_by=certification)
             # Their verifiable credentials now show as revoked in the status list.
             credentials.status_changed(superseded)
+    if prepare_pdf and enrollment is not None:
+        transaction.on_commit(partial(stored_documents.prepare_certificates, [certification.pk]))
     return certification
 
 

@@ -6,7 +6,9 @@ would hold every server process. The certificate's HTML is cheap (a template and
 its SHA-256 decides whether the stored PDF is still the one that HTML gives, so nothing has to
 remember to invalidate it when what is printed changes. Revoking deletes the stored PDFs.
 
-A certificate not stored yet (or whose printed content changed) is rendered by a Celery task
+A certificate is rendered by a Celery task when it is issued (in the site's language: the first
+download of a class that just finished finds it stored). One not stored yet in the reader's
+language, or whose printed content changed, is rendered by the same task on its first download
 (one at a time per certificate and language: a lock in the cache); the download waits up to
 TRANSCRIPT_WAIT_SECONDS for it, then answers "being prepared" (certifications/documents_views.py).
 """
@@ -66,7 +68,7 @@ def store_certificate(certification, *, html=None):
 
 
 @shared_task(name="certifications.tasks.render_certificate", ignore_result=True)
-def render_certificate_task(certification_id, language, lock):
+def render_certificate_task(certification_id, language, lock=None):
     try:
         certification = (
             Certification.objects.filter(pk=certification_id, revoked_at__isnull=True)
@@ -77,7 +79,40 @@ def render_certificate_task(certification_id, language, lock):
             with translation.override(language):
                 store_certificate(certification)
     finally:
-        cache.delete(lock)
+        if lock:
+            cache.delete(lock)
+
+
+def site_language():
+    """The language a page is served in by default ("es" for LANGUAGE_CODE "es-mx"): the one a
+    download looks its stored PDF up by."""
+    return translation.get_supported_language_variant(settings.LANGUAGE_CODE)
+
+
+def prepare_certificates(certification_ids):
+    """Queue the rendering of newly issued certificates in the site's language (called on
+    commit by services.issue_certification): their PDF is ready before anyone asks for it."""
+    language = site_language()
+    for pk in certification_ids:
+        render_certificate_task.delay(pk, language)
+
+
+def store_missing_certificates(certifications, language=None):
+    """Render and store, here and now, the PDFs of `certifications` not stored yet in `language`
+    (default: the site's); returns how many were rendered. For certificates issued before
+    rendering at issuance, or loaded without the issuing service (bench/generate.py)."""
+    language = language or site_language()
+    missing = (
+        certifications.filter(revoked_at__isnull=True, enrollment__isnull=False)
+        .exclude(stored_pdfs__language=language)
+        .select_related("trainee", "type", "enrollment__session__course")
+    )
+    rendered = 0
+    with translation.override(language):
+        for certification in missing:
+            store_certificate(certification)
+            rendered += 1
+    return rendered
 
 
 def certificate_pdf(certification, *, wait_seconds=None):

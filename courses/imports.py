@@ -574,6 +574,7 @@ def _write(report, *, by, filename):
             enrollment=enrollments[(session.pk, planned.trainee.pk)],
             issuer=planned.values["issuer"],
             code=planned.certificate_code or None,
+            prepare_pdf=False,  # past training, thousands at once: rendered when first downloaded
         )
 
 

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from certifications import services, stored_documents, transcripts
 from certifications.models import StoredCertificate
+from tests import factories
 from tests.certifications.documents_helpers import cecopam_certification, name_the_holder, pdf_text, use_private_cache
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,49 @@ def test_a_certificate_not_stored_yet_answers_being_prepared_then_the_pdf(
         stored_documents.store_certificate(certification)  # what the worker's task does
     ready = client.get(certificate_url(certification))
     assert ready.status_code == 200 and ready.content.startswith(b"%PDF")
+
+
+def test_finalizing_a_session_stores_its_certificates_before_anyone_asks(
+    client, trainee_user, holder, django_capture_on_commit_callbacks
+):
+    """Issuing renders the certificate off the request path once the transaction commits (here the
+    task runs in-process, as the worker would): the class's first downloads find it stored."""
+    with django_capture_on_commit_callbacks(execute=True):
+        certification = cecopam_certification(holder)
+    stored = StoredCertificate.objects.get(certification=certification)
+    assert stored.language == "es"  # the site's language; another one is rendered when first asked
+    client.force_login(trainee_user)
+    response = client.get(certificate_url(certification), headers={"accept-language": "es"})
+    assert response.content == bytes(stored.pdf)
+    assert StoredCertificate.objects.get(pk=stored.pk).rendered_at == stored.rendered_at
+
+
+def test_imported_history_and_external_certificates_are_not_rendered_at_issue(
+    holder, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        session = factories.CourseSessionFactory(status="finalized")
+        enrollment = factories.EnrollmentFactory(session=session, trainee=holder, result="passed")
+        services.issue_certification(
+            trainee=holder,
+            type=session.course.grants,
+            issued_on=session.ends_on,
+            enrollment=enrollment,
+            prepare_pdf=False,
+        )
+        services.issue_certification(
+            trainee=holder,
+            type=factories.CertificationTypeFactory(),
+            issued_on=datetime.date(2025, 1, 1),
+            issuer="Cruz Roja",
+        )
+    assert not StoredCertificate.objects.exists()
+
+
+def test_missing_certificates_are_stored_once(holder):
+    certification = cecopam_certification(holder)  # outside a commit: nothing rendered yet
+    assert not StoredCertificate.objects.exists()
+    queryset = type(certification).objects.filter(trainee=holder)
+    assert stored_documents.store_missing_certificates(queryset) == 1
+    assert stored_documents.store_missing_certificates(queryset) == 0
+    assert StoredCertificate.objects.get(certification=certification).language == "es"
