@@ -105,6 +105,8 @@ TEMPLATES = [
                 "common.permissions.roles",
             ],
             "builtins": ["common.templatetags.links", "common.templatetags.formats", "common.templatetags.text"],
+            # common/ is a library, not an app: its loadable tag libraries are named here.
+            "libraries": {"fields": "common.templatetags.fields"},
         },
     },
 ]
