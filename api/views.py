@@ -24,7 +24,7 @@ from certifications.models import Certification
 from common.clients import client_ip
 from courses import services as course_services
 from courses.filters import CourseFilter, SessionFilter
-from courses.forms import ResultsFormSet
+from courses.forms import ResultsGrid
 from courses.models import Course, CourseSession, Enrollment
 from trainees.exports import trainee_rows
 from trainees.filters import TraineeFilter
@@ -278,16 +278,16 @@ class SessionViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
             for name in course_services.RESULT_FIELDS:
                 value = values.get(name)
                 data[f"form-{index}-{name}"] = "" if value is None else str(value)
-        formset = ResultsFormSet(data, enrollments=enrollments, course=session.course)
-        if not formset.is_valid():
-            errors = [{"field": "", "message": message, "code": "invalid"} for message in formset.non_form_errors()]
-            for index, form_errors in enumerate(formset.errors):
-                for field, messages in form_errors.items():
+        grid = ResultsGrid(data, enrollments=enrollments, course=session.course)
+        if not grid.is_valid():
+            errors = [{"field": "", "message": message, "code": "invalid"} for message in grid.non_form_errors()]
+            for index, row_errors in enumerate(grid.errors):
+                for field, messages in row_errors.items():
                     errors.extend(
                         {"row": index, "field": field, "message": message, "code": "invalid"} for message in messages
                     )
             raise BulkRowsInvalid(_("Nothing was saved: the results have errors."), errors)
-        changed = course_services.record_results(session=session, results=formset.results(), by=request.user)
+        changed = course_services.record_results(session=session, results=grid.results(), by=request.user)
         if changed:
             detail = _("Results saved (%(count)d rows changed).") % {"count": changed}
         else:

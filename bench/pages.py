@@ -164,20 +164,20 @@ def _grid_class():
 
 def _grid_post_data(session):
     """Every row of the grid set to passed, 95, 100 %, a remark: a submit that changes each row.
-    Built from the grid's own formset (prefix, management form) over the enrolled trainees."""
-    from courses.forms import ResultsFormSet
+    Built from the grid itself (prefix, management form, rows) over the enrolled trainees."""
+    from courses.forms import ResultsGrid
     from courses.models import Enrollment
 
     enrollments = session.enrollments.filter(status=Enrollment.Status.ENROLLED).select_related("trainee")
-    formset = ResultsFormSet(enrollments=enrollments, course=session.course)
-    management = formset.management_form
+    grid = ResultsGrid(enrollments=enrollments, course=session.course)
+    management = grid.management_form
     data = {management.add_prefix(name): value for name, value in management.initial.items()}
-    for form in formset.forms:
-        data[f"{form.prefix}-enrollment"] = str(form.initial["enrollment"])
-        data[f"{form.prefix}-result"] = "passed"
-        data[f"{form.prefix}-score"] = "95"
-        data[f"{form.prefix}-attendance"] = "100"
-        data[f"{form.prefix}-remarks"] = "Benchmark"
+    for row in grid.rows:
+        data[f"{row.prefix}-enrollment"] = str(row.record.pk)
+        data[f"{row.prefix}-result"] = "passed"
+        data[f"{row.prefix}-score"] = "95"
+        data[f"{row.prefix}-attendance"] = "100"
+        data[f"{row.prefix}-remarks"] = "Benchmark"
     return data
 
 

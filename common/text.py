@@ -5,7 +5,8 @@ A right-to-left override (U+202E) stored in a name reverses what follows it on t
 ("Pérez<RLO>gnp.exe" reads "Pérezexe.png"), and the other bidirectional controls and C0/C1
 control characters (but tab and line breaks, which are whitespace) do similar things, invisibly. No one types them in a name, a code or a
 remark: every form of the project refuses them (PlainTextFormMixin, also given to every admin
-form by common.admin and to the import's row form), with a message naming the character.
+form by common.admin and to the import's row form; the results grid, which is not a Django form,
+through refuse_control_characters), with a message naming the character.
 Right-to-left *letters* (Arabic, Hebrew names) are welcome: the `isolate` filter shows each
 piece of user text in a <bdi> of its own, with any stored control character dropped, so that
 neither can turn the text around it.
@@ -51,15 +52,21 @@ class PlainTextValidator:
         return isinstance(other, PlainTextValidator)
 
 
+def refuse_control_characters(fields):
+    """Every text field among `fields` refuses control characters (PlainTextValidator).
+    Passwords are left alone: they are never shown. For classes that validate with fields of
+    their own without being a Django form (the results grid, courses.forms.ResultsGrid)."""
+    for field in fields:
+        if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput):
+            field.validators.append(PlainTextValidator())
+
+
 class PlainTextFormMixin:
-    """Every text field of the form refuses control characters (PlainTextValidator).
-    Passwords are left alone: they are never shown."""
+    """Every text field of the form refuses control characters (refuse_control_characters)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput):
-                field.validators.append(PlainTextValidator())
+        refuse_control_characters(self.fields.values())
 
 
 def without_controls(text):

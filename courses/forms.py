@@ -1,11 +1,15 @@
 """Forms of the course and session pages: the catalogue, sessions, enrolment, reopening and
 the instructor's results grid."""
 
+import html
 import re
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.forms.formsets import DEFAULT_MAX_NUM, INITIAL_FORM_COUNT, TOTAL_FORM_COUNT, ManagementForm
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +17,7 @@ from certifications.models import CertificationType
 from common.numbers import plain
 from common.parsing import parse_id
 from common.permissions import INSTRUCTORS
-from common.text import PlainTextFormMixin
+from common.text import PlainTextFormMixin, isolate, refuse_control_characters
 from trainees.models import name_order
 
 from . import services
@@ -286,131 +290,246 @@ class ReopenForm(PlainTextFormMixin, NamedInputsMixin, forms.Form):
         return reason
 
 
-class ResultRowForm(PlainTextFormMixin, forms.Form):
-    """One trainee's row of the results grid; the hidden enrolment id ties the row to its trainee,
-    so a class list that changed since the page was opened cannot shift results between people."""
+class GridRow:
+    """One trainee's row of the results grid: what its inputs show (strings, "" for empty), its
+    errors by field and, once valid, its values for services.record_results."""
 
-    enrollment = forms.IntegerField(widget=forms.HiddenInput)
-    result = forms.ChoiceField(label=_("Result"), choices=Enrollment.Result.choices)
-    score = forms.DecimalField(
-        label=_("Score"),
-        required=False,
-        min_value=0,
-        max_value=100,
-        max_digits=5,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}),
-    )
-    attendance = forms.IntegerField(
-        label=_("Attendance (%)"),
-        required=False,
-        min_value=0,
-        max_value=100,
-        widget=forms.NumberInput(attrs={"step": "1", "min": "0", "max": "100"}),
-    )
-    remarks = forms.CharField(
-        label=_("Remarks"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1})
-    )
+    FIELDS = ("enrollment", *services.RESULT_FIELDS)
+    __slots__ = ("grid", "index", "record", "values", "errors", "cleaned")
 
-    def __init__(self, *args, enrollment=None, course=None, read_only=False, finalizing=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.record = enrollment  # not `enrollment`: templates would find the hidden field first
-        self.course = course
-        self.finalizing = finalizing
-        name = enrollment.trainee.full_name if enrollment is not None else ""
-        labels = {
-            "result": gettext("Result for %(name)s"),
-            "score": gettext("Score for %(name)s"),
-            "attendance": gettext("Attendance for %(name)s"),
-            "remarks": gettext("Remarks for %(name)s"),
-        }
-        for field_name, label in labels.items():
-            field = self.fields[field_name]
-            field.widget.attrs["aria-label"] = label % {"name": name}
-            field.widget.attrs["class"] = (
-                "form-select form-select-sm" if field_name == "result" else "form-control form-control-sm"
+    def __init__(self, grid, index, record, values):
+        self.grid = grid
+        self.index = index
+        self.record = record  # the Enrollment its hidden id names, or None
+        self.values = values  # {field: str} for FIELDS, as typed or as stored
+        self.errors = {}  # {field: [message]}
+        self.cleaned = {}
+
+    @property
+    def prefix(self):
+        return f"{self.grid.prefix}-{self.index}"
+
+    def cells(self):
+        """The row's <th> and <td>s, written here rather than by a template loop or widgets (a
+        200-row grid is 1,000 inputs): the markup Django's widgets wrote for the per-row form
+        this replaced, byte for byte (names, ids, attributes, ARIA, errors under the input)."""
+        prefix, values = self.prefix, self.values
+        trainee = self.record.trainee if self.record is not None else None
+        name = trainee.full_name if trainee is not None else ""
+        labels = {field: _escape(label % {"name": name}) for field, label in self.grid.labels.items()}
+        disabled = " disabled" if self.grid.read_only else ""
+
+        def value(field):
+            return f' value="{_escape(values[field])}"' if values[field] else ""
+
+        def attrs(field, classes):
+            """After the type, name and value: accessible name, classes, ARIA when invalid, id."""
+            control = f"id_{prefix}-{field}"
+            invalid = (
+                f' is-invalid" aria-invalid="true" aria-describedby="{control}_error' if field in self.errors else ""
             )
-            field.disabled = read_only
+            return f' aria-label="{labels[field]}" class="{classes}{invalid}"{disabled} id="{control}"'
 
-    def clean_enrollment(self):
-        if self.record is None:
-            raise forms.ValidationError(
-                gettext("This row is not an enrolled trainee of this session: reload the page.")
+        def errors(field, described=True):
+            described = f' id="id_{prefix}-{field}_error"' if described else ""
+            return "".join(
+                f'<div class="invalid-feedback d-block"{described}>{_escape(error)}</div>'
+                for error in self.errors.get(field, ())
             )
-        return self.record.pk
 
-    def full_clean(self):
-        super().full_clean()
-        # Rendered by hand in the grid, so mark the invalid inputs here (Bootstrap and screen readers).
-        for name in self.errors:
-            if name in self.fields and name != "enrollment":
-                attrs = self.fields[name].widget.attrs
-                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"{self[name].auto_id}_error"
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.course is not None and "result" in cleaned and "score" in cleaned:
-            error = services.result_error(course=self.course, result=cleaned["result"], score=cleaned["score"])
-            if error:
-                self.add_error("score", error)
-        if self.finalizing and cleaned.get("result") == Enrollment.Result.PENDING:
-            self.add_error("result", gettext("Record a result before finalizing the session."))
-        return cleaned
-
-    def values(self):
-        return {name: self.cleaned_data[name] for name in services.RESULT_FIELDS}
+        return mark_safe(  # noqa: S308 - every value is escaped
+            "\n            ".join(
+                (
+                    '<th scope="row" class="fw-normal grid-name">',
+                    f'  <input type="hidden" name="{prefix}-enrollment"{value("enrollment")} id="id_{prefix}-enrollment">'
+                    f"{isolate(name or '—')}",
+                    f"  {errors('enrollment', described=False)}",
+                    "</th>",
+                    f'<td class="service-number">{_escape(trainee.service_number) if trainee else ""}</td>',
+                    f'<td><select name="{prefix}-result"{attrs("result", "form-select form-select-sm")}>'
+                    f"{self.grid.options(values['result'])}\n</select>{errors('result')}</td>",
+                    f'<td><input type="number" name="{prefix}-score"{value("score")} step="0.01" min="0" max="100"'
+                    f"{attrs('score', 'form-control form-control-sm')}>{errors('score')}</td>",
+                    f'<td><input type="number" name="{prefix}-attendance"{value("attendance")} step="1" min="0"'
+                    f' max="100"{attrs("attendance", "form-control form-control-sm")}>{errors("attendance")}</td>',
+                    f'<td><textarea name="{prefix}-remarks" cols="40" rows="1" maxlength="2000"'
+                    f"{attrs('remarks', 'form-control form-control-sm')}>\n{_escape(values['remarks'])}</textarea>"
+                    f"{errors('remarks')}</td>",
+                )
+            )
+        )
 
 
-class BaseResultsFormSet(forms.BaseFormSet):
-    """The whole class in one form: a row per ENROLLED enrolment, matched by its id (never by
-    position) against the enrolments loaded once for the page."""
+class ResultsGrid:
+    """The whole class's results in one form: a row per ENROLLED enrolment, matched by its hidden
+    id (never by position) against the enrolments loaded once for the page, so a class list that
+    changed since the page was opened cannot shift results between people.
 
-    def __init__(self, data=None, *, enrollments, course, read_only=False, finalizing=False, **kwargs):
+    The wire format is a Django formset's (a management form, `form-<i>-<field>`), but there is
+    no Form per row: the columns' fields are built once per grid and every row's raw values go
+    through their clean() in one pass, and the rows are written from plain strings (GridRow),
+    not through 1,000 BoundFields and widget renderings. The grid only checks input:
+    services.record_results saves and checks who may.
+    """
+
+    prefix = "form"
+    max_num = DEFAULT_MAX_NUM  # announced as MAX_NUM_FORMS, as formset_factory's default
+    absolute_max = 2 * DEFAULT_MAX_NUM  # rows read from a submission at most (Django's formset limit)
+    error_messages = forms.BaseFormSet.default_error_messages  # Django's wording and translations
+
+    def __init__(self, data=None, *, enrollments, course, read_only=False, finalizing=False):
+        if read_only and data is not None:
+            raise ValueError("A read-only grid is only shown: a finalized session's results take no input.")
         self.enrollments = list(enrollments)
         self.by_pk = {enrollment.pk: enrollment for enrollment in self.enrollments}
         self.course = course
         self.read_only = read_only
         self.finalizing = finalizing  # the Finalize button: every row needs a result
-        if data is None:
-            kwargs["initial"] = [
-                {
-                    "enrollment": enrollment.pk,
-                    "result": enrollment.result,
-                    "score": plain(enrollment.score),  # 62, 92.5: as every page prints it
-                    "attendance": enrollment.attendance,
-                    "remarks": enrollment.remarks,
-                }
-                for enrollment in self.enrollments
-            ]
-        super().__init__(data, **kwargs)
-
-    def get_form_kwargs(self, index):
-        kwargs = super().get_form_kwargs(index)
-        if self.is_bound:
-            raw = self.data.get(f"{self.add_prefix(index)}-enrollment", "")
-            enrollment = self.by_pk.get(parse_id(raw))
-        else:
-            enrollment = self.enrollments[index] if index < len(self.enrollments) else None
-        return {
-            **kwargs,
-            "enrollment": enrollment,
-            "course": self.course,
-            "read_only": self.read_only,
-            "finalizing": self.finalizing,
+        self.data = data
+        self.is_bound = data is not None
+        self.fields = {
+            "result": forms.ChoiceField(choices=Enrollment.Result.choices),
+            "score": forms.DecimalField(required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2),
+            "attendance": forms.IntegerField(required=False, min_value=0, max_value=100),
+            "remarks": forms.CharField(required=False, max_length=2000),
         }
+        refuse_control_characters(self.fields.values())
+        self._non_form_errors = []
 
-    def clean(self):
-        if any(self.errors):
-            return
-        seen = [form.record.pk for form in self.forms]
-        if len(seen) != len(set(seen)):
-            raise forms.ValidationError(gettext("A trainee appears twice in the grid; nothing was saved."))
+    @cached_property
+    def management_form(self):
+        """Django's own management form, bound to the submission or announcing the class size."""
+        if self.is_bound:
+            form = ManagementForm(self.data, prefix=self.prefix)
+            form.full_clean()
+            return form
+        count = len(self.enrollments)
+        return ManagementForm(
+            prefix=self.prefix,
+            initial={
+                TOTAL_FORM_COUNT: count,
+                INITIAL_FORM_COUNT: count,
+                "MIN_NUM_FORMS": 0,
+                "MAX_NUM_FORMS": self.max_num,
+            },
+        )
+
+    @cached_property
+    def rows(self):
+        """The GridRows: the class as stored, or the submission's rows, each validated."""
+        if not self.is_bound:
+            return [
+                GridRow(
+                    self,
+                    index,
+                    enrollment,
+                    {
+                        "enrollment": str(enrollment.pk),
+                        "result": enrollment.result,
+                        "score": _text(plain(enrollment.score)),  # 62, 92.5: as every page prints it
+                        "attendance": _text(enrollment.attendance),
+                        "remarks": enrollment.remarks,
+                    },
+                )
+                for index, enrollment in enumerate(self.enrollments)
+            ]
+        return self._clean()
+
+    def non_form_errors(self):
+        """Errors of the submission as a whole (a mangled management form, a trainee twice)."""
+        self.rows  # noqa: B018 - validates a bound grid
+        return self._non_form_errors
+
+    @property
+    def errors(self):
+        """[{field: [message]}], a dict per row (empty for a valid row), as a formset's errors."""
+        return [row.errors for row in self.rows]
+
+    def is_valid(self):
+        return self.is_bound and not any(row.errors for row in self.rows) and not self.non_form_errors()
 
     def results(self):
         """{enrolment id: {result, score, attendance, remarks}}, for services.record_results."""
-        return {form.record.pk: form.values() for form in self.forms}
+        return {row.record.pk: {name: row.cleaned[name] for name in services.RESULT_FIELDS} for row in self.rows}
+
+    @cached_property
+    def labels(self):
+        return {
+            "result": gettext("Result for %(name)s"),
+            "score": gettext("Score for %(name)s"),
+            "attendance": gettext("Attendance for %(name)s"),
+            "remarks": gettext("Remarks for %(name)s"),
+        }
+
+    @cached_property
+    def _options(self):
+        """{selected value: the <option>s}, each the markup of Django's select widget."""
+        choices = [(value, _escape(value), _escape(label)) for value, label in Enrollment.Result.choices]
+        return {
+            selected: mark_safe(  # noqa: S308 - values and labels escaped above
+                "".join(
+                    f'\n  <option value="{html_value}"{" selected" if value == selected else ""}>{label}</option>\n'
+                    for value, html_value, label in choices
+                )
+            )
+            for selected in (*(value for value, _html, _label in choices), None)
+        }
+
+    def options(self, selected):
+        """The <option>s of the result select with `selected` (a submitted value) marked."""
+        return self._options.get(selected, self._options[None])
+
+    def _clean(self):
+        """The submission's rows, validated in one pass; errors of the whole in _non_form_errors."""
+        management = self.management_form
+        if not management.is_valid():
+            error = forms.ValidationError(
+                self.error_messages["missing_management_form"],
+                params={"field_names": ", ".join(management.add_prefix(name) for name in management.errors)},
+                code="missing_management_form",
+            )
+            self._non_form_errors.extend(error.messages)
+        submitted = management.cleaned_data.get(TOTAL_FORM_COUNT, 0)
+        rows = []
+        for index in range(max(0, min(submitted, self.absolute_max))):
+            # A value missing from the submission is empty, as a browser sends an empty input.
+            values = {name: self.data.get(f"{self.prefix}-{index}-{name}") or "" for name in GridRow.FIELDS}
+            row = GridRow(self, index, self.by_pk.get(parse_id(values["enrollment"])), values)
+            self._clean_row(row)
+            rows.append(row)
+        if submitted > self.absolute_max:
+            self._non_form_errors = [str(self.error_messages["too_many_forms"] % {"num": self.max_num})]
+        elif not any(row.errors for row in rows) and len({row.record.pk for row in rows}) != len(rows):
+            self._non_form_errors = [gettext("A trainee appears twice in the grid; nothing was saved.")]
+        return rows
+
+    def _clean_row(self, row):
+        """The rules of a row, in the order (and with the messages) of a form's validation:
+        each field, then the rules across fields."""
+        errors, cleaned = row.errors, row.cleaned
+        if not row.values["enrollment"]:
+            errors["enrollment"] = [str(forms.Field.default_error_messages["required"])]
+        elif row.record is None:
+            errors["enrollment"] = [gettext("This row is not an enrolled trainee of this session: reload the page.")]
+        for name, field in self.fields.items():
+            try:
+                cleaned[name] = field.clean(row.values[name])
+            except forms.ValidationError as error:
+                errors[name] = error.messages
+        if "result" in cleaned and "score" in cleaned:
+            error = services.result_error(course=self.course, result=cleaned["result"], score=cleaned["score"])
+            if error:
+                errors.setdefault("score", []).append(error)
+                del cleaned["score"]
+        if self.finalizing and cleaned.get("result") == Enrollment.Result.PENDING:
+            errors.setdefault("result", []).append(gettext("Record a result before finalizing the session."))
+            del cleaned["result"]
 
 
-ResultsFormSet = forms.formset_factory(ResultRowForm, formset=BaseResultsFormSet, extra=0)
+def _text(value):
+    return "" if value is None else str(value)
+
+
+def _escape(text):
+    """Django's escape() without its lazy-argument wrapper and SafeString (thousands a page)."""
+    return html.escape(str(text))

@@ -31,7 +31,7 @@ from .forms import (
     EnrollManyForm,
     OverrideEnrollForm,
     ReopenForm,
-    ResultsFormSet,
+    ResultsGrid,
     SessionForm,
 )
 from .models import Course, CourseSession, Enrollment
@@ -506,19 +506,19 @@ def session_results(request, pk):
             messages.error(request, _("The session is finalized: its results can no longer be changed."))
             return redirect("courses:session-results", pk=session.pk)
         finalizing = "finalize" in request.POST
-        formset = ResultsFormSet(request.POST, enrollments=enrollments, course=session.course, finalizing=finalizing)
-        if not formset.management_form.is_valid():
+        grid = ResultsGrid(request.POST, enrollments=enrollments, course=session.course, finalizing=finalizing)
+        if not grid.management_form.is_valid():
             # A mangled or truncated submission: say so and show the class again as stored.
-            save_errors = list(formset.non_form_errors())
-            formset = ResultsFormSet(enrollments=enrollments, course=session.course)
-        elif formset.is_valid():
+            save_errors = list(grid.non_form_errors())
+            grid = ResultsGrid(enrollments=enrollments, course=session.course)
+        elif grid.is_valid():
             try:
                 if finalizing:
                     changed, outcome = services.record_results_and_finalize(
-                        session=session, results=formset.results(), by=request.user
+                        session=session, results=grid.results(), by=request.user
                     )
                 else:
-                    changed = services.record_results(session=session, results=formset.results(), by=request.user)
+                    changed = services.record_results(session=session, results=grid.results(), by=request.user)
             except ValidationError as error:
                 save_errors = error.messages
             else:
@@ -530,14 +530,14 @@ def session_results(request, pk):
                     messages.info(request, _("Nothing changed: the results were already saved."))
                 return redirect("courses:session-results", pk=session.pk)
     else:
-        formset = ResultsFormSet(enrollments=enrollments, course=session.course, read_only=read_only)
+        grid = ResultsGrid(enrollments=enrollments, course=session.course, read_only=read_only)
     open_for_changes = session.takes_changes
     return render(
         request,
         "courses/session_results.html",
         {
             "session": session,
-            "formset": formset,
+            "grid": grid,
             "read_only": read_only,
             "save_errors": save_errors,
             "can_finalize": open_for_changes,

@@ -1,7 +1,7 @@
 """Invisible control characters cannot disguise text (common/text.py).
 
-- At input: every form of the project, the admin's included and the import's row form, refuses
-  control characters (but tab and line breaks) and bidirectional formatting characters (a
+- At input: every form of the project, the admin's included, the import's row form and the
+  results grid's remarks, refuses control characters (but tab and line breaks) and bidirectional formatting characters (a
   right-to-left override reverses what follows it), with a message naming the character.
 - At output: user text already stored is shown in its own <bdi>, without its control
   characters, on pages and in PDFs, so that it cannot turn the text around it.
@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.text import BIDI_CONTROLS, PlainTextFormMixin, PlainTextValidator
+from courses.forms import ResultsGrid
 from courses.models import Course, CourseSession
 from tests import factories
 from tests.certifications.documents_helpers import pdf_text, use_private_cache
@@ -76,6 +77,39 @@ def test_every_project_form_with_text_refuses_control_characters():
     }
     assert forms_with_text, "no form found"
     assert {cls for cls in forms_with_text if not issubclass(cls, PlainTextFormMixin)} == set()
+
+
+# The results grid is not a Django form (it validates a whole class with one set of fields, no
+# Form per row: courses.forms.ResultsGrid), so the discovery above cannot see it.
+def test_the_results_grids_text_columns_refuse_control_characters():
+    grid = ResultsGrid(enrollments=[], course=Course())
+    text = {name: field for name, field in grid.fields.items() if isinstance(field, forms.CharField)}
+    assert set(text) == {"remarks"}
+    assert all(PlainTextValidator() in field.validators for field in text.values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("character", [RLO, "\u2066", "\x1b", "\x85"])
+def test_the_results_grid_refuses_a_control_character_in_a_remark(client, instructor, character):
+    session = factories.CourseSessionFactory(instructors=[instructor])
+    enrollment = factories.EnrollmentFactory(session=session)
+    client.force_login(instructor)
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-enrollment": str(enrollment.pk),
+        "form-0-result": "failed",
+        "form-0-remarks": f"Repe{character}tir",
+    }
+
+    response = client.post(reverse("courses:session-results", args=[session.pk]), data)
+
+    assert response.status_code == 200
+    errors = response.context["grid"].rows[0].errors
+    assert list(errors) == ["remarks"]
+    assert f"U+{ord(character):04X}" in " ".join(errors["remarks"])
+    enrollment.refresh_from_db()
+    assert (enrollment.result, enrollment.remarks) == ("pending", "")
 
 
 @pytest.mark.django_db

@@ -189,10 +189,10 @@ def test_an_invalid_row_shows_its_error_at_the_field_and_saves_nothing(
     response = client.post(_url(graded_class), _grid_data([first, second, third], rows))
 
     assert response.status_code == 200
-    forms = response.context["formset"].forms
-    assert list(forms[1].errors) == [field]
-    assert message in str(forms[1].errors[field])
-    assert not forms[0].errors and not forms[2].errors
+    rows = response.context["grid"].rows
+    assert list(rows[1].errors) == [field]
+    assert message in str(rows[1].errors[field])
+    assert not rows[0].errors and not rows[2].errors
     assert _snapshot(graded_class) == before
     html = response.content.decode()
     # The person's input is kept, the bad field marked.
@@ -356,8 +356,8 @@ def test_finalize_with_a_bad_row_saves_and_finalizes_nothing_and_keeps_the_input
     graded_class.refresh_from_db()
     assert graded_class.status != "finalized"
     assert _snapshot(graded_class) == before
-    forms = response.context["formset"].forms
-    assert list(forms[1].errors) == [field]
+    rows = response.context["grid"].rows
+    assert list(rows[1].errors) == [field]
     html = response.content.decode()
     assert re.search(r">\s*Bien</textarea>", html) and re.search(r">\s*Casi</textarea>", html)
     assert "is-invalid" in html
@@ -427,3 +427,178 @@ def test_grid_query_count_does_not_grow_with_the_class(client, request, instruct
     assert get_counts[0] == get_counts[1]
     assert post_counts[0] == post_counts[1]
     assert invalid_counts[0] == invalid_counts[1]
+
+
+# --- One grid, not a Form per row ----------------------------------------------------------
+
+
+def test_a_class_of_200_has_its_errors_on_the_right_rows(client, instructor):
+    session = _class_of(200, instructor)  # pass mark 50
+    client.force_login(instructor)
+    enrollments = _enrolled(session)
+    rows = {e: ("passed", "75", "90", "") for e in enrollments}
+    bad = {0: ("passed", "40", "90", ""), 117: ("failed", "", "101", ""), 199: ("excellent", "", "", "")}
+    for index, row in bad.items():
+        rows[enrollments[index]] = row
+    before = _snapshot(session)
+
+    response = client.post(_url(session), _grid_data(enrollments, rows))
+
+    assert response.status_code == 200
+    grid = response.context["grid"]
+    assert {row.index: list(row.errors) for row in grid.rows if row.errors} == {
+        0: ["score"],
+        117: ["attendance"],
+        199: ["result"],
+    }
+    assert grid.rows[117].record == enrollments[117]
+    html = response.content.decode()
+    # Each message sits under its own input, which points at it, with that trainee's label.
+    name = enrollments[117].trainee.full_name
+    assert re.search(
+        rf'<input type="number" name="form-117-attendance" value="101"[^>]*aria-label="Attendance for {re.escape(name)}"'
+        r'[^>]*class="form-control form-control-sm is-invalid" aria-invalid="true" '
+        r'aria-describedby="id_form-117-attendance_error" id="id_form-117-attendance">'
+        r'<div class="invalid-feedback d-block" id="id_form-117-attendance_error">'
+        r"Ensure this value is less than or equal to 100.</div>",
+        html,
+    )
+    assert html.count('aria-invalid="true"') == 3
+    assert 'id="id_form-0-score_error">Score 40 is below the pass mark 50.</div>' in html
+    assert 'id="id_form-199-result_error">Select a valid choice. excellent is not one of' in html
+    assert _snapshot(session) == before
+
+
+def test_a_post_of_the_whole_class_builds_no_form_per_row(client, instructor, monkeypatch):
+    """The grid validates every row with one set of fields; the only Django form it builds is the
+    management form, whatever the size of the class."""
+    from django import forms
+
+    from courses import forms as course_forms
+
+    assert not hasattr(course_forms, "ResultRowForm") and not hasattr(course_forms, "ResultsFormSet")
+    built = []
+    init = forms.BaseForm.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(forms.BaseForm, "__init__", counting)
+    client.force_login(instructor)
+    counts = []
+    for session in (_class_of(3, instructor), _class_of(40, instructor)):
+        enrollments = _enrolled(session)
+        built.clear()
+        response = client.post(
+            _url(session), _grid_data(enrollments, {e: ("passed", "10", "", "") for e in enrollments})
+        )
+        assert response.status_code == 200  # every row below the pass mark: shown again with its errors
+        assert len(response.context["grid"].rows) == len(enrollments)
+        counts.append(sorted(built))
+    assert counts[0] == counts[1]
+    assert counts[0].count("ManagementForm") == 1
+
+
+def test_the_finalized_grid_disables_every_input(client, instructor, finalized_class):
+    client.force_login(instructor)
+
+    html = client.get(_url(finalized_class)).content.decode()
+
+    controls = re.findall(r"<(?:select|textarea|input type=\"number\")[^>]*>", html)
+    assert len(controls) == 4 * len(_enrolled(finalized_class))
+    assert all(" disabled " in control for control in controls)
+
+
+def test_a_read_only_grid_takes_no_input(finalized_class):
+    from courses.forms import ResultsGrid
+
+    with pytest.raises(ValueError, match="read-only"):
+        ResultsGrid({}, enrollments=_enrolled(finalized_class), course=finalized_class.course, read_only=True)
+
+
+def test_a_submission_announcing_more_rows_than_it_sends_is_a_row_error(client, instructor, graded_class):
+    """The missing rows are empty rows (an error each), never a crash nor a partial save."""
+    client.force_login(instructor)
+    first = _enrolled(graded_class)[0]
+    before = _snapshot(graded_class)
+    data = {**_grid_data([first], {first: ("passed", "90", "", "")}), f"{PREFIX}-TOTAL_FORMS": "3"}
+
+    response = client.post(_url(graded_class), data)
+
+    assert response.status_code == 200
+    assert [list(row.errors) for row in response.context["grid"].rows] == [[], ["enrollment", "result"]] + [
+        ["enrollment", "result"]
+    ]
+    assert _snapshot(graded_class) == before
+
+
+def test_more_rows_than_a_grid_takes_saves_nothing(client, instructor, graded_class):
+    client.force_login(instructor)
+    first = _enrolled(graded_class)[0]
+    before = _snapshot(graded_class)
+    data = {**_grid_data([first], {first: ("passed", "90", "", "")}), f"{PREFIX}-TOTAL_FORMS": "2001"}
+
+    response = client.post(_url(graded_class), data)
+
+    assert "Please submit at most 1000 forms." in response.content.decode()
+    assert _snapshot(graded_class) == before
+
+
+def test_the_grid_writes_what_djangos_widgets_wrote(client, instructor, graded_class):
+    """Each input is the markup Django's widgets write for the fields the grid validates with
+    (Django's template renderer, not the project's), so pages, scripts and browser journeys see
+    the same form."""
+    from django import forms
+    from django.forms.renderers import DjangoTemplates
+
+    from courses.models import Enrollment
+
+    class Reference(forms.Form):
+        """The per-row form the grid replaced, as it rendered."""
+
+        enrollment = forms.IntegerField(widget=forms.HiddenInput)
+        result = forms.ChoiceField(choices=Enrollment.Result.choices)
+        score = forms.DecimalField(
+            required=False, widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"})
+        )
+        attendance = forms.IntegerField(
+            required=False, widget=forms.NumberInput(attrs={"step": "1", "min": "0", "max": "100"})
+        )
+        remarks = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1}))
+
+    client.force_login(instructor)
+    enrollments = _enrolled(graded_class)
+    rows = {
+        enrollments[0]: ("passed", "101", "abc", 'Dijo "<b>bien</b>" & más'),
+        enrollments[1]: ("failed", "12.5", "80", "line\nbreak"),
+        enrollments[2]: ("nope", "", "", ""),
+    }
+    grid = client.post(_url(graded_class), _grid_data(enrollments, rows)).context["grid"]
+    for row in grid.rows:
+        cells = str(row.cells())
+        name = row.record.trainee.full_name
+        data = {f"{row.prefix}-{field}": value for field, value in row.values.items()}
+        reference = Reference(data, prefix=row.prefix, renderer=DjangoTemplates(), use_required_attribute=False)
+        for field, label in (
+            ("result", "Result"),
+            ("score", "Score"),
+            ("attendance", "Attendance"),
+            ("remarks", "Remarks"),
+        ):
+            attrs = {
+                "aria-label": f"{label} for {name}",
+                "class": "form-select form-select-sm" if field == "result" else "form-control form-control-sm",
+            }
+            if field in row.errors:
+                attrs.update(
+                    {
+                        "class": attrs["class"] + " is-invalid",
+                        "aria-invalid": "true",
+                        "aria-describedby": f"id_{row.prefix}-{field}_error",
+                    }
+                )
+            reference.fields[field].widget.attrs.update(attrs)
+            assert str(reference[field]) in cells, (row.index, field)
+        assert str(reference["enrollment"]) in cells
+    assert [list(row.errors) for row in grid.rows] == [["score", "attendance"], [], ["result"]]
