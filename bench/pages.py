@@ -14,8 +14,9 @@ requests after `warmup` untimed ones, and the number of queries one request make
   people trained by month, year, course, category, nationality and gender, pass rates, upcoming
   sessions; reports_parity and reports_parity_csv: /reports/parity/ and /reports/parity.csv;
   their figures are kept under the data's version (reports/cache.py): reports_dashboard_computed
-  and reports_parity_computed are the same pages with the figures computed (the first view after
-  any write to the rows they count);
+  and reports_parity_computed are the same pages with the figures computed (after any write to
+  the rows they count, a Celery worker computes them off the request path; here the task runs
+  in-process, bench/settings.py, so these time the worker's computation plus the page);
 - trainee_detail: /trainees/<id>/ of the trainee with the most enrolments (administrator);
 - me: /me/ of the trainee account with the most enrolments;
 - trainee_detail_first_visit / me_first_visit: the same with the record's cached rendering
@@ -89,10 +90,12 @@ def _cache_emptied():
 
 @contextlib.contextmanager
 def _report_cache_emptied():
-    """Before the request: no report figures kept (CACHES["reports"], reports/cache.py)."""
-    from django.core.cache import caches
+    """Before the request: no report figures kept (reports/cache.py: CACHES["reports"] for the
+    downloads, the shared cache for the pages)."""
+    from django.core.cache import cache, caches
 
     caches["reports"].clear()
+    cache.delete_pattern("report-kept:*")
     yield
 
 

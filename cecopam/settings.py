@@ -278,6 +278,9 @@ DOWNLOAD_RENDER_TIMEOUT = env.int("DOWNLOAD_RENDER_TIMEOUT", default=120)
 # A transcript download waits this long for its rendering (a Celery task) before answering
 # "being prepared" (certifications/transcripts.py).
 TRANSCRIPT_WAIT_SECONDS = env.float("TRANSCRIPT_WAIT_SECONDS", default=3.0)
+# How long the dashboard or the parity report waits for its first figures from the worker before
+# it says they are being prepared (reports/cache.py).
+REPORT_WAIT_SECONDS = env.float("REPORT_WAIT_SECONDS", default=3.0)
 
 # Verifiable credentials (certifications/credentials.py). The issuer's Ed25519 private key, as a
 # multibase Multikey secret ("z3u2..." or Digital Bazaar's 64-byte "zrv..."), or PKCS#8 PEM; never

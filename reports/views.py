@@ -29,11 +29,13 @@ from deployments.readiness import with_readiness
 from trainees.models import Trainee
 
 from . import personal_data, statistics, summary
-from .cache import cached
+from .cache import cached, kept
 from .filters import read_filters
 from .history import deployment_timeline, session_timeline, trainee_timeline
 from .parity import CSV_COLUMNS, ParityFilterForm, parity_rows, parity_status_legend, parity_tables
 from .records import RECORD_CACHE_SECONDS, lazy_record, own_record_version, reader_key, with_record_version
+
+PREPARING_REFRESH_SECONDS = 3  # the report being prepared asks again after this many seconds
 
 
 @login_required
@@ -133,6 +135,14 @@ def deployment_history(request, pk):
 # --- Reports: the dashboard, UN gender parity, their downloads (reports/statistics.py, parity.py) ---
 
 
+def _preparing(request):
+    """202: the report's first figures are being computed by a worker (reports/cache.py); the
+    page asks again by itself (HTTP Refresh, no script)."""
+    response = render(request, "reports/preparing.html", status=202)
+    response["Refresh"] = str(PREPARING_REFRESH_SECONDS)
+    return response
+
+
 @administrator_required
 @require_GET
 def dashboard(request):
@@ -142,12 +152,12 @@ def dashboard(request):
     form, filters = read_filters(request.GET, today=today)
     if filters is None:
         return render(request, "reports/dashboard.html", {"form": form}, status=400)
-    tables, total = cached(
-        "dashboard",
-        (sorted(filters.query().items()), today),
-        lambda: (statistics.dashboard_tables(filters, today), statistics.trained_total(filters)),
-    )
+    figures = kept("dashboard", filters.query(), today)
+    if figures is None:
+        return _preparing(request)
+    tables, total = figures.value
     context = {
+        "figures": figures,
         "form": form,
         "filters": filters,
         "query": urlencode(filters.query()),
@@ -212,9 +222,13 @@ def parity_report(request):
     form = ParityFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "reports/parity.html", {"form": form}, status=400)
-    rows = _parity_rows(form)
+    figures = kept("parity", {name: form.data.get(name, "") for name in form.fields}, timezone.localdate())
+    if figures is None:
+        return _preparing(request)
+    rows = figures.value
     tables = parity_tables(rows)
     context = {
+        "figures": figures,
         "form": form,
         "rows": rows,
         "tables": tables,

@@ -71,6 +71,8 @@ def _rate_limits_start_empty():
 
     cache.delete_pattern("rate:*")
     cache.delete_pattern("throttle_*")
+    # Report figures kept by an earlier test whose data has been rolled back (reports/cache.py).
+    cache.delete_pattern("report-kept:*")
 
 
 @pytest.fixture
@@ -119,13 +121,15 @@ def client():
 @pytest.fixture(autouse=True)
 def _transcripts_rendered_in_process(request, monkeypatch):
     """A transcript or certificate download enqueues its rendering for a Celery worker
-    (certifications/transcripts.py, stored_documents.py); tests have no worker, so the task runs here, at once, as a worker would run
+    (certifications/transcripts.py, stored_documents.py), a report its figures (reports/cache.py);
+    tests have no worker, so the task runs here, at once, as a worker would run
     it (Celery's `apply`). tests/certifications/test_transcript_worker.py uses a real worker
     (marked `celery_worker`)."""
     if "celery_worker" in request.keywords:
         return
     from certifications.stored_documents import render_certificate_task
     from certifications.transcripts import render_transcript_task
+    from reports.tasks import compute_report
 
-    for task in (render_transcript_task, render_certificate_task):
+    for task in (render_transcript_task, render_certificate_task, compute_report):
         monkeypatch.setattr(task, "delay", lambda *args, task=task: task.apply(args=args))
