@@ -131,5 +131,11 @@ def _transcripts_rendered_in_process(request, monkeypatch):
     from certifications.transcripts import render_transcript_task
     from reports.tasks import compute_report
 
+    if "renders_at_issue" not in request.keywords:
+        # Issuing queues the certificate's PDF once committed (stored_documents.prepare_certificates):
+        # 0.3 s of WeasyPrint per certificate, hundreds in a seeded demo. Tests of it ask for it.
+        from certifications import stored_documents
+
+        monkeypatch.setattr(stored_documents, "prepare_certificates", lambda certification_ids: None)
     for task in (render_transcript_task, render_certificate_task, compute_report):
         monkeypatch.setattr(task, "delay", lambda *args, task=task: task.apply(args=args))

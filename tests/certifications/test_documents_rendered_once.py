@@ -124,6 +124,7 @@ def test_a_certificate_not_stored_yet_answers_being_prepared_then_the_pdf(
     assert ready.status_code == 200 and ready.content.startswith(b"%PDF")
 
 
+@pytest.mark.renders_at_issue
 def test_finalizing_a_session_stores_its_certificates_before_anyone_asks(
     client, trainee_user, holder, django_capture_on_commit_callbacks
 ):
@@ -139,6 +140,7 @@ def test_finalizing_a_session_stores_its_certificates_before_anyone_asks(
     assert StoredCertificate.objects.get(pk=stored.pk).rendered_at == stored.rendered_at
 
 
+@pytest.mark.renders_at_issue
 def test_imported_history_and_external_certificates_are_not_rendered_at_issue(
     holder, django_capture_on_commit_callbacks
 ):
