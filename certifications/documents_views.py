@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from common.downloads import attach_file, throttled_download
+from common.downloads import attach_file, being_prepared, throttled_download
 from common.permissions import is_administrator
 from trainees.models import Trainee
 
@@ -43,12 +43,8 @@ def certificate_pdf(request, pk):
 
 
 def _preparing(request):
-    """202: the document is being rendered (by a Celery task); the page asks again by itself
-    (HTTP Refresh, no script) and then gets the PDF."""
-    response = render(request, "certifications/document_preparing.html", status=202)
-    response["Refresh"] = str(PREPARING_REFRESH_SECONDS)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """202: the document is being rendered (by a Celery task); the page then gets the PDF."""
+    return being_prepared(request, "certifications/document_preparing.html", PREPARING_REFRESH_SECONDS)
 
 
 def _transcript_response(request, trainee):

@@ -16,10 +16,21 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
 from .errors import too_many_requests
 from .ratelimit import count_in_window, parse_rate, uncount
+
+
+def being_prepared(request, template_name, refresh_seconds):
+    """202 with `template_name`: what was asked is being prepared by a worker (a document, a
+    report's figures); the page asks again by itself (HTTP Refresh, no script). Never kept by a
+    cache: the next answer is the real one."""
+    response = render(request, template_name, status=202)
+    response["Refresh"] = str(refresh_seconds)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def attach_file(response, filename, *, inline=False):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from common.renderers import _attrs, _text
+from common.renderers import attrs_html, escape_html
 
 INPUTS = (forms.TextInput, forms.NumberInput, forms.DateInput, forms.EmailInput, forms.Textarea, forms.Select)
 NOT_HANDLED = (forms.CheckboxInput, forms.SelectMultiple, forms.RadioSelect, forms.MultiWidget, forms.HiddenInput)
@@ -53,11 +53,11 @@ def _options(bound_field):
     def option(value, label):
         value = "" if value is None else str(value)
         mark = " selected" if value in selected else ""
-        return f'\n  <option value="{_text(value)}"{mark}>{_text(label)}</option>\n'
+        return f'\n  <option value="{escape_html(value)}"{mark}>{escape_html(label)}</option>\n'
 
     for value, label in bound_field.field.widget.choices:
         if isinstance(label, (list, tuple)):  # an optgroup
-            parts.append(f'\n  <optgroup label="{_text(value)}">')
+            parts.append(f'\n  <optgroup label="{escape_html(value)}">')
             parts.extend(option(v, text) for v, text in label)
             parts.append("\n  </optgroup>")
         else:
@@ -88,14 +88,14 @@ def _widget(bound_field):
     if bound_field.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", bound_field.auto_id)
     attrs = widget.build_attrs({**widget.attrs, "class": _css_class(bound_field)}, attrs)
-    name = _text(bound_field.html_name)
+    name = escape_html(bound_field.html_name)
     if isinstance(widget, forms.Select):
-        return f'<select name="{name}"{_attrs(attrs)}>{_options(bound_field)}\n</select>'
+        return f'<select name="{name}"{attrs_html(attrs)}>{_options(bound_field)}\n</select>'
     value = widget.format_value(bound_field.value())
     if isinstance(widget, forms.Textarea):
-        return f'<textarea name="{name}"{_attrs(attrs)}>\n{_text(value) if value else ""}</textarea>'
-    value_attr = "" if value is None else f' value="{_text(value)}"'
-    return f'<input type="{_text(widget.input_type)}" name="{name}"{value_attr}{_attrs(attrs)}>'
+        return f'<textarea name="{name}"{attrs_html(attrs)}>\n{escape_html(value) if value else ""}</textarea>'
+    value_attr = "" if value is None else f' value="{escape_html(value)}"'
+    return f'<input type="{escape_html(widget.input_type)}" name="{name}"{value_attr}{attrs_html(attrs)}>'
 
 
 def render_field(bound_field):

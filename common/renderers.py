@@ -47,41 +47,42 @@ TEXTAREA = WIDGETS + "textarea.html"
 DJANGO_TEMPLATES = Path(django.__file__).resolve().parent / "forms" / "templates"
 
 
-def _text(value):
-    """conditional_escape() without its lazy-argument wrapper (called thousands of times a page)."""
+def escape_html(value):
+    """conditional_escape() without its lazy-argument wrapper (called thousands of times a page;
+    also by common/fields.py and the results grid, courses/forms.py)."""
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
 
 
-def _attrs(attrs):
+def attrs_html(attrs):
     """django/forms/widgets/attrs.html"""
     return "".join(
-        f" {_text(name)}" if value is True else f' {_text(name)}="{_text(value)}"'
+        f" {escape_html(name)}" if value is True else f' {escape_html(name)}="{escape_html(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
 
 
 def _input(widget):
-    value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
-    return f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
+    value = "" if widget["value"] is None else f' value="{escape_html(widget["value"])}"'
+    return f'<input type="{escape_html(widget["type"])}" name="{escape_html(widget["name"])}"{value}{attrs_html(widget["attrs"])}>'
 
 
 def _textarea(widget):
-    value = _text(widget["value"]) if widget["value"] else ""
-    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+    value = escape_html(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{escape_html(widget["name"])}"{attrs_html(widget["attrs"])}>\n{value}</textarea>'
 
 
 def _select(widget):
-    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{escape_html(widget["name"])}"{attrs_html(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
+            parts.append(f'\n  <optgroup label="{escape_html(group_name)}">')
         for option in group_choices:
             # The included option template keeps its trailing newline (only the whole is stripped).
             parts.append(
-                f'\n  <option value="{_text(option["value"])}"{_attrs(option["attrs"])}>{_text(option["label"])}</option>\n'
+                f'\n  <option value="{escape_html(option["value"])}"{attrs_html(option["attrs"])}>{escape_html(option["label"])}</option>\n'
             )
         if group_name:
             parts.append("\n  </optgroup>")

@@ -1,7 +1,6 @@
 """Forms of the course and session pages: the catalogue, sessions, enrolment, reopening and
 the instructor's results grid."""
 
-import html
 import re
 
 from django import forms
@@ -17,6 +16,7 @@ from certifications.models import CertificationType
 from common.numbers import plain
 from common.parsing import parse_id
 from common.permissions import INSTRUCTORS
+from common.renderers import escape_html
 from common.text import PlainTextFormMixin, isolate, refuse_control_characters
 from trainees.models import name_order
 
@@ -316,11 +316,11 @@ class GridRow:
         prefix, values = self.prefix, self.values
         trainee = self.record.trainee if self.record is not None else None
         name = trainee.full_name if trainee is not None else ""
-        labels = {field: _escape(label % {"name": name}) for field, label in self.grid.labels.items()}
+        labels = {field: escape_html(label % {"name": name}) for field, label in self.grid.labels.items()}
         disabled = " disabled" if self.grid.read_only else ""
 
         def value(field):
-            return f' value="{_escape(values[field])}"' if values[field] else ""
+            return f' value="{escape_html(values[field])}"' if values[field] else ""
 
         def attrs(field, classes):
             """After the type, name and value: accessible name, classes, ARIA when invalid, id."""
@@ -333,7 +333,7 @@ class GridRow:
         def errors(field, described=True):
             described = f' id="id_{prefix}-{field}_error"' if described else ""
             return "".join(
-                f'<div class="invalid-feedback d-block"{described}>{_escape(error)}</div>'
+                f'<div class="invalid-feedback d-block"{described}>{escape_html(error)}</div>'
                 for error in self.errors.get(field, ())
             )
 
@@ -345,7 +345,7 @@ class GridRow:
                     f"{isolate(name or '—')}",
                     f"  {errors('enrollment', described=False)}",
                     "</th>",
-                    f'<td class="service-number">{_escape(trainee.service_number) if trainee else ""}</td>',
+                    f'<td class="service-number">{escape_html(trainee.service_number) if trainee else ""}</td>',
                     f'<td><select name="{prefix}-result"{attrs("result", "form-select form-select-sm")}>'
                     f"{self.grid.options(values['result'])}\n</select>{errors('result')}</td>",
                     f'<td><input type="number" name="{prefix}-score"{value("score")} step="0.01" min="0" max="100"'
@@ -353,7 +353,7 @@ class GridRow:
                     f'<td><input type="number" name="{prefix}-attendance"{value("attendance")} step="1" min="0"'
                     f' max="100"{attrs("attendance", "form-control form-control-sm")}>{errors("attendance")}</td>',
                     f'<td><textarea name="{prefix}-remarks" cols="40" rows="1" maxlength="2000"'
-                    f"{attrs('remarks', 'form-control form-control-sm')}>\n{_escape(values['remarks'])}</textarea>"
+                    f"{attrs('remarks', 'form-control form-control-sm')}>\n{escape_html(values['remarks'])}</textarea>"
                     f"{errors('remarks')}</td>",
                 )
             )
@@ -464,7 +464,7 @@ class ResultsGrid:
     @cached_property
     def _options(self):
         """{selected value: the <option>s}, each the markup of Django's select widget."""
-        choices = [(value, _escape(value), _escape(label)) for value, label in Enrollment.Result.choices]
+        choices = [(value, escape_html(value), escape_html(label)) for value, label in Enrollment.Result.choices]
         return {
             selected: mark_safe(  # noqa: S308 - values and labels escaped above
                 "".join(
@@ -528,8 +528,3 @@ class ResultsGrid:
 
 def _text(value):
     return "" if value is None else str(value)
-
-
-def _escape(text):
-    """Django's escape() without its lazy-argument wrapper and SafeString (thousands a page)."""
-    return html.escape(str(text))

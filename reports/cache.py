@@ -16,8 +16,8 @@ figures take the database 5–15 s, and in a working day the data changes every 
 serves the figures of the current data version when a worker has computed them. After a change,
 one Celery task (a lock in the cache) computes the new ones and the page waits REPORT_WAIT_SECONDS
 for them; if they take longer, it shows the last ones computed, dated and marked as being
-updated, or, with none at all, says they are being prepared and asks again by itself. These figures live in the shared cache
-(CACHES["default"]: every server process and the worker see them). Downloads (`cached()`) compute
+updated, or, with none at all, says they are being prepared and asks again by itself. These
+figures live in the shared cache (CACHES["default"]: every server process and the worker see them). Downloads (`cached()`) compute
 what is missing here and now, in each server process (CACHES["reports"]): a file must count
 the data as it is.
 """

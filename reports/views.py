@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import ExportLog
 from certifications.models import Certification, ExpiryReminder
-from common.downloads import attach_file, throttled_download
+from common.downloads import attach_file, being_prepared, throttled_download
 from common.permissions import administrator_required, is_administrator, is_instructor
 from common.spreadsheets import csv_response, xlsx_response
 from courses.models import CourseSession
@@ -138,9 +138,7 @@ def deployment_history(request, pk):
 def _preparing(request):
     """202: the report's first figures are being computed by a worker (reports/cache.py); the
     page asks again by itself (HTTP Refresh, no script)."""
-    response = render(request, "reports/preparing.html", status=202)
-    response["Refresh"] = str(PREPARING_REFRESH_SECONDS)
-    return response
+    return being_prepared(request, "reports/preparing.html", PREPARING_REFRESH_SECONDS)
 
 
 @administrator_required

@@ -111,5 +111,6 @@ def test_with_no_figures_yet_the_page_says_they_are_being_prepared(client, admin
     for name in ("reports:dashboard", "reports:parity"):
         response = client.get(reverse(name), headers={"accept-language": language})
         assert response.status_code == 202 and response["Refresh"] == "3"
+        assert response["Cache-Control"] == "private, no-store"
         text = "being computed" if language == "en" else "se están calculando"
         assert text in response.content.decode()
