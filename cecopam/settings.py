@@ -114,6 +114,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/cecopam")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No parallel query plans for the application's statements: starting a parallel worker costs
+# the database more than the pages' queries take (the expiring report's count of failing
+# reminders: 2 ms of work, 30 ms with its worker), and on a shared server every request already
+# has a core to wait for. The report computations were measured as fast without them (bench/RESULTS.md).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c max_parallel_workers_per_gather=0")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
