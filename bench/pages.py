@@ -22,6 +22,7 @@ requests after `warmup` untimed ones, and the number of queries one request make
 - trainee_detail_first_visit / me_first_visit: the same with the record's cached rendering
   missing (the cache is emptied before each request, outside the timing), as on the first
   visit after any change to the record (trainees/records.py);
+- session_detail_instructor: /sessions/<id>/ of the grid's 200-trainee class (below), by its instructor;
 - results_grid_get / results_grid_post: /sessions/<id>/results/ of a 200-trainee class (its
   instructor), and the one submit that changes every row.
 
@@ -298,6 +299,11 @@ def measure_pages(*, requests=50, warmup=5, out=print):
         teacher = Client()
         teacher.force_login(instructor)
         grid_url = reverse("courses:session-results", args=[session.pk])
+        # The session's page as its instructor sees it: every row read through the instructor's
+        # visibility of trainees (Trainee.objects.visible_to), which once read every trainee
+        # they had ever taught to show this class (130 ms at national scale).
+        detail_url = reverse("courses:session-detail", args=[session.pk])
+        run("session_detail_instructor", lambda: teacher.get(detail_url), _expect(200))
         run("results_grid_get", lambda: teacher.get(grid_url), _expect(200))
         data = _grid_post_data(session)
 

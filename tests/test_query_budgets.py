@@ -54,3 +54,11 @@ def test_trainee_list_pages_cost_the_same_with_more_rows(client, admin_user, mon
     first, following, numbered = counts[0]
     # The Next link seeks from its key; a page reached by number finds its ids first (one query more).
     assert following == first and numbered == first + 1
+
+
+def test_the_applications_connections_plan_no_parallel_workers():
+    """cecopam/settings.py: a page's small query paid more to start a parallel worker (30 ms)
+    than its work (2 ms); the setting reaches every connection the application opens."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
