@@ -65,6 +65,11 @@ def broker():
     url = f"redis://127.0.0.1:6379/{random.randint(5, 15)}"
     queue = f"test-reminders-{uuid.uuid4().hex}"
     yield url, queue
+    remove_queue(url, queue)
+
+
+def remove_queue(url, queue):
+    """Delete a test's queue and its bindings from the Redis broker at `url`."""
     client = redis.Redis.from_url(url)
     for key in client.scan_iter(f"*{queue}*"):
         client.delete(key)

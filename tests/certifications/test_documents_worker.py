@@ -8,28 +8,47 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from cecopam.celery import app
 from certifications.models import StoredCertificate
 from tests.certifications.documents_helpers import cecopam_certification, name_the_holder, pdf_text
-from tests.certifications.test_celery_integration import database_url
+from tests.certifications.test_celery_integration import database_url, remove_queue
 
 pytestmark = pytest.mark.celery_worker  # the worker renders: no in-process rendering
 WAIT_SECONDS = 90
 
 
 @pytest.fixture
-def worker(transactional_db, tmp_path):
-    """`celery -A cecopam worker` on this worktree's broker and cache, against the test database."""
+def queue():
+    """A queue of this test only, on this worktree's broker: what this process sends goes there
+    (Celery reads task_default_queue at each send), so the worker does not first work through
+    whatever another process left in the shared default queue (a seeded demo queues hundreds
+    of certificates; with no worker running they wait there)."""
+    name = f"test-documents-{uuid.uuid4().hex}"
+    before = app.conf.task_default_queue
+    app.conf.task_default_queue = name
+    try:
+        yield name
+    finally:
+        app.conf.task_default_queue = before
+        remove_queue(app.conf.broker_url, name)
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path, queue):
+    """`celery -A cecopam worker` on this worktree's broker and cache, against the test database,
+    consuming only this test's queue."""
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": database_url(), "CONN_MAX_AGE": "0"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "CONN_MAX_AGE": "0", "CELERY_TASK_DEFAULT_QUEUE": queue}
     with open(log, "w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "cecopam", "worker", "--pool=solo", "--without-gossip"]
-            + ["--without-mingle", "--without-heartbeat", "--loglevel=INFO", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
+            + ["--without-mingle", "--without-heartbeat", "--loglevel=INFO", "-Q", queue],
             cwd=settings.BASE_DIR,
             env=env,
             stdout=output,
